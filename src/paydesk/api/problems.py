@@ -1,0 +1,48 @@
+"""RFC 9457 problem details: every API error is ``application/problem+json`` with a type, title, status, detail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from paydesk.core.errors import PaydeskError
+
+PROBLEM_BASE = "https://paydesk.dev/problems/"
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> HttpResponse:
+    import json
+
+    body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail, **extra}
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type="application/problem+json")
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(PaydeskError)
+    def _domain(request: HttpRequest, exc: PaydeskError) -> HttpResponse:
+        title = exc.code.replace("-", " ").capitalize()
+        return problem(exc.status, title, exc.message, exc.code)
+
+    @api.exception_handler(NinjaValidationError)
+    def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = [{"loc": [str(p) for p in err.get("loc", [])], "msg": str(err.get("msg", ""))} for err in exc.errors]
+        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors) or "invalid request"
+        return problem(422, "Invalid request", detail, "validation-error", errors=errors)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = problem(401, "Unauthorized", "a valid API token is required", "unauthorized")
+        response["WWW-Authenticate"] = 'Bearer realm="paydesk"'
+        return response
+
+    @api.exception_handler(AuthorizationError)
+    def _forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+        return problem(403, "Forbidden", str(exc.message), "permission-denied")
+
+    @api.exception_handler(HttpError)
+    def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return problem(exc.status_code, "Error", str(exc), f"http-{exc.status_code}")

@@ -1,0 +1,17 @@
+"""The /api/v1/ application: routers from each domain, problem+json errors, OpenAPI at /api/v1/openapi.json."""
+
+from ninja import NinjaAPI
+
+from paydesk.api import problems
+from paydesk.api.auth import AUTH
+from paydesk.api.transactions import router as transactions_router
+
+api = NinjaAPI(
+    title="Paydesk API",
+    version="1",
+    description="Payments support desk: ledger, tickets, webhooks. Errors are RFC 9457 problem details.",
+    auth=AUTH,
+    urls_namespace="api-v1",
+)
+problems.install(api)
+api.add_router("/transactions", transactions_router)

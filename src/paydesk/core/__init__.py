@@ -1,0 +1,1 @@
+"""Core: money, clock, audit log, roles, API tokens, errors and the periodic-job registry."""

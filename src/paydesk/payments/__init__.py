@@ -1,0 +1,1 @@
+"""Payments: players, payment methods, PSPs, transactions, their state machines and timelines."""

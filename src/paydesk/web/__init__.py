@@ -1,0 +1,1 @@
+"""Agent console (server-rendered Django templates + htmx)."""

@@ -1,0 +1,48 @@
+"""Shared test setup: database selection, service requirements and hypothesis profiles.
+
+Tests run on SQLite by default and on PostgreSQL when DATABASE_URL points at one (CI does both). A test that needs
+a service it cannot reach is skipped with the reason, except under PAYDESK_REQUIRE_SERVICES=1 (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+REQUIRE_SERVICES = os.environ.get("PAYDESK_REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (CI) when a service or data set a test needs is not there."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required in CI but missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    need(SHARED_DATA.is_dir(), f"shared test data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def postgres(db: None) -> None:
+    need(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://…")
