@@ -26,6 +26,9 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
 
+# Domain commands live beside their domain; each module exposes ``register(app)``. One line per module.
+DOMAIN_CLIS: tuple[str, ...] = ()
+
 
 class CliError(Exception):
     """A failure to report as one line."""
@@ -206,9 +209,17 @@ def token_create(
     typer.echo(api_token_issue(user=user, name=name))
 
 
+def _register_domain_clis() -> None:
+    import importlib
+
+    for module_name in DOMAIN_CLIS:
+        importlib.import_module(module_name).register(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn every failure into one line on stderr."""
     args = sys.argv[1:] if argv is None else argv
+    _register_domain_clis()
     debug = os.environ.get("PAYDESK_DEBUG") == "1"
     try:
         app(args=args, prog_name="paydesk", standalone_mode=False)

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "paydesk.core",
     "paydesk.payments",
     "paydesk.simulate",
+    "paydesk.tickets",
+    "paydesk.sla",
+    "paydesk.reconciliation",
     "paydesk.web",
 ]
 

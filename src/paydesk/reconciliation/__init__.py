@@ -1,0 +1,1 @@
+"""Reconciliation: PSP report parsers, the matcher, discrepancies and their exports."""

@@ -1,0 +1,1 @@
+"""Reports: SLA, volumes, backlog, escalations, root causes; CSV/XLSX/Sheets exports."""

@@ -1,0 +1,1 @@
+"""SLA: policies, business calendars, deadlines, warnings and breaches."""

@@ -1,0 +1,1 @@
+"""Tickets: registration, messages, lifecycle, assignment, merge and incidents."""

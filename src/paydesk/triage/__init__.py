@@ -1,0 +1,1 @@
+"""Triage: language, category, entities and transaction matching for player messages (EN/RU)."""
