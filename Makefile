@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/paydesk demo
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

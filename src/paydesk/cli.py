@@ -11,7 +11,6 @@ import os
 import sys
 from typing import Annotated, Any
 
-import click
 import typer
 
 app = typer.Typer(
@@ -216,41 +215,52 @@ def _register_domain_clis() -> None:
         importlib.import_module(module_name).register(app)
 
 
+def _usage_hint(exc: Exception) -> str:
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", "") if ctx is not None else ""
+    return f" (see `{path} --help`)" if path else " (see `paydesk --help`)"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn every failure into one line on stderr."""
     args = sys.argv[1:] if argv is None else argv
     _register_domain_clis()
     debug = os.environ.get("PAYDESK_DEBUG") == "1"
     try:
-        app(args=args, prog_name="paydesk", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        result = app(args=args, prog_name="paydesk", standalone_mode=False)
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("paydesk: aborted\n")
         sys.exit(130)
-    except click.UsageError as exc:
-        hint = (
-            f" (see `paydesk {exc.ctx.command_path.split(' ', 1)[1]} --help`)"
-            if exc.ctx and " " in exc.ctx.command_path
-            else " (see `paydesk --help`)"
-        )
-        sys.stderr.write(f"paydesk: error: {exc.format_message()}{hint}\n")
-        sys.exit(2)
-    except click.ClickException as exc:
-        sys.stderr.write(f"paydesk: error: {exc.format_message()}\n")
-        sys.exit(exc.exit_code)
     except SystemExit:
         raise
-    except BaseException as exc:
+    except KeyboardInterrupt:
+        sys.stderr.write("paydesk: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:
         if debug:
             raise
-        if isinstance(exc, KeyboardInterrupt):
-            sys.stderr.write("paydesk: interrupted\n")
-            sys.exit(130)
+        # Typer's (vendored click) usage and parameter errors carry their own exit code and message.
+        format_message = getattr(exc, "format_message", None)
+        exit_code = getattr(exc, "exit_code", None)
+        if callable(format_message) and isinstance(exit_code, int):
+            text = _first_line(str(format_message()))
+            if not text:  # "no arguments: show help" — the help was already printed
+                sys.exit(exit_code)
+            hint = _usage_hint(exc) if exit_code == 2 else ""
+            sys.stderr.write(f"paydesk: error: {text}{hint}\n")
+            sys.exit(exit_code)
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        first_line = str(message).strip().splitlines()[0] if str(message).strip() else type(exc).__name__
-        sys.stderr.write(f"paydesk: error: {first_line}\n")
+        sys.stderr.write(f"paydesk: error: {_first_line(str(message)) or type(exc).__name__}\n")
         sys.exit(1)
+    if isinstance(result, int) and result:
+        sys.exit(result)
+
+
+def _first_line(text: str) -> str:
+    stripped = text.strip()
+    return stripped.splitlines()[0] if stripped else ""
 
 
 if __name__ == "__main__":  # pragma: no cover

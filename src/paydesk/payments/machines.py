@@ -48,7 +48,7 @@ C = ChargebackStatus
 S = ChargebackStage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Machine:
     kind: Kind
     initial: str
