@@ -26,7 +26,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
 
 # Domain commands live beside their domain; each module exposes ``register(app)``. One line per module.
-DOMAIN_CLIS: tuple[str, ...] = ()
+DOMAIN_CLIS: tuple[str, ...] = (
+    "paydesk.triage.cli",
+)
 
 
 class CliError(Exception):
