@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from paydesk.api import problems
 from paydesk.api.auth import AUTH
 from paydesk.api.transactions import router as transactions_router
+from paydesk.api.webhooks import router as webhooks_router
 
 api = NinjaAPI(
     title="Paydesk API",
@@ -15,3 +16,4 @@ api = NinjaAPI(
 )
 problems.install(api)
 api.add_router("/transactions", transactions_router)
+api.add_router("/webhooks", webhooks_router)

@@ -160,6 +160,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Crypto currencies are not in ISO 4217; their exponents are configured here (code=exponent,...).
 PAYDESK_CRYPTO_CURRENCIES = os.environ.get("PAYDESK_CRYPTO_CURRENCIES", "BTC=8,USDT=6,ETH=9,USDC=6,LTC=8,TRX=6")
 
+# PSP webhooks (DESIGN §5): an adapter whose secret is unset is off and says so. Bodies above the cap get 413.
+PAYDESK_STRIPE_WEBHOOK_SECRET = os.environ.get("PAYDESK_STRIPE_WEBHOOK_SECRET", "")
+PAYDESK_ADYEN_HMAC_KEY = os.environ.get("PAYDESK_ADYEN_HMAC_KEY", "")
+PAYDESK_GENERIC_WEBHOOK_SECRET = os.environ.get("PAYDESK_GENERIC_WEBHOOK_SECRET", "")
+PAYDESK_WEBHOOK_MAX_BYTES = int(os.environ.get("PAYDESK_WEBHOOK_MAX_BYTES", str(512 * 1024)))
+# Dotted path of a PspStatusClient factory for the stuck-transaction sweeper ("" = no PSP is polled).
+PAYDESK_PSP_STATUS_CLIENT = os.environ.get("PAYDESK_PSP_STATUS_CLIENT", "")
+
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -98,3 +98,11 @@ class PspAdapter(models.TextChoices):
     STRIPE = "stripe", "Stripe"
     ADYEN = "adyen", "Adyen"
     GENERIC = "generic", "Generic (Paydesk-Signature)"
+
+
+class WebhookEventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    ORPHAN = "orphan", "Orphan (transaction not known yet)"
+    REJECTED = "rejected", "Rejected by the state machine"
+    FAILED = "failed", "Failed"

@@ -1,7 +1,8 @@
 """Payments tables: players, payment methods, PSPs, transactions and their append-only timelines.
 
 Rules the schema itself protects: a transaction reference is unique; a PSP reference is unique per PSP; a timeline
-event's idempotency key is unique (the same webhook or poll result can never be applied twice); a payment method
+event's idempotency key is unique (the same webhook or poll result can never be applied twice); a stored PSP webhook
+event is unique per PSP and event key (a redelivered webhook is recognised, never stored twice); a payment method
 holds a BIN and last four at most, never a full card number (check constraints on their lengths).
 """
 
@@ -22,6 +23,7 @@ from paydesk.payments.enums import (
     Language,
     MethodType,
     PspAdapter,
+    WebhookEventStatus,
 )
 
 models.CharField.register_lookup(Length)
@@ -119,6 +121,8 @@ class Transaction(models.Model):
     updated_at = models.DateTimeField()
     status_changed_at = models.DateTimeField()
     metadata = models.JSONField(default=dict, blank=True)
+    # Set by the stuck-transaction sweeper: a PSP is asked about a transaction at most once per its norm.
+    last_polled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -172,3 +176,39 @@ class TransactionEvent(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise RuntimeError("timeline events are append-only")
         super().save(*args, **kwargs)
+
+
+class WebhookEvent(models.Model):
+    """A PSP webhook event exactly as received, stored before it is processed. Processing never edits ``body``."""
+
+    psp_code = models.CharField(max_length=32, help_text="The PSP code (or adapter name) in the webhook URL")
+    adapter = models.CharField(max_length=16, choices=PspAdapter.choices)
+    psp = models.ForeignKey(Psp, null=True, blank=True, on_delete=models.PROTECT, related_name="webhook_events")
+    event_key = models.CharField(max_length=255, help_text="The PSP's identity of the event")
+    event_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(help_text="The event as received (an Adyen batch is stored item by item)")
+    headers = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the event is an orphan, was rejected or failed")
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="webhook_events"
+    )
+    # What an orphan waits for: the reference / PSP reference whose arrival in the ledger should retry it.
+    match_reference = models.CharField(max_length=64, blank=True)
+    match_psp_reference = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["psp_code", "event_key"], name="webhook_event_unique_per_psp"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="webhook_event_status"),
+            models.Index(fields=["match_reference"], name="webhook_event_match_ref"),
+            models.Index(fields=["match_psp_reference"], name="webhook_event_match_psp_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.psp_code}:{self.event_key} ({self.status})"

@@ -128,9 +128,14 @@ def transaction_create(
     metadata: dict[str, Any] | None = None,
     created_at: datetime | None = None,
     source: str = EventSource.PLATFORM,
+    dispute_stage: str | None = None,
+    psp_status: str = "",
     acting_user: Any | None = None,
 ) -> Transaction:
-    """Register a transaction in its initial status with the first timeline event."""
+    """Register a transaction in its initial status with the first timeline event.
+
+    Webhook events that arrived before the transaction (orphans) are applied right after the commit.
+    """
     if kind not in Kind.values:
         raise ValidationError(f"unknown transaction kind {kind!r}; expected one of {', '.join(Kind.values)}")
     if not reference.strip():
@@ -140,6 +145,8 @@ def transaction_create(
     code = normalize_currency(currency)
     currency_exponent(code)
     machine = machine_for(kind)
+    if dispute_stage is not None and (kind != Kind.CHARGEBACK or dispute_stage not in ChargebackStage.values):
+        raise ValidationError(f"dispute stage {dispute_stage!r} is not a chargeback stage of a chargeback")
     at = created_at or clock.now()
     try:
         with transaction.atomic():
@@ -147,7 +154,8 @@ def transaction_create(
                 reference=reference,
                 kind=kind,
                 status=machine.initial,
-                dispute_stage=ChargebackStage.CHARGEBACK if kind == Kind.CHARGEBACK else "",
+                psp_status=psp_status,
+                dispute_stage=(dispute_stage or ChargebackStage.CHARGEBACK) if kind == Kind.CHARGEBACK else "",
                 amount_minor=amount_minor,
                 currency=code,
                 player=player,
@@ -167,6 +175,7 @@ def transaction_create(
                 source=source,
                 from_status="",
                 to_status=machine.initial,
+                psp_status=psp_status,
                 idempotency_key=f"create:{reference}",
                 actor=acting_user if getattr(acting_user, "pk", None) else None,
             )
@@ -177,6 +186,7 @@ def transaction_create(
                 object_id=reference,
                 data={"kind": kind, "amount_minor": amount_minor, "currency": code, "source": source},
             )
+            _queue_orphans(references=[reference], psp_references=[psp_reference] if psp_reference else [])
     except IntegrityError as exc:
         if Transaction.objects.filter(reference=reference).exists():
             raise ValidationError(f"transaction reference {reference!r} already exists") from exc
@@ -184,6 +194,13 @@ def transaction_create(
             f"PSP reference {psp_reference!r} is already used by another transaction of {psp}"
         ) from exc
     return txn
+
+
+def _queue_orphans(*, references: list[str], psp_references: list[str]) -> None:
+    """After the commit, apply PSP webhook events that were waiting for these transactions (explicit, no signals)."""
+    from paydesk.payments.webhooks import webhook_orphans_queue
+
+    transaction.on_commit(lambda: webhook_orphans_queue(references=references, psp_references=psp_references))
 
 
 @dataclass(frozen=True, slots=True)
