@@ -27,6 +27,7 @@ app.add_typer(token_app, name="token")
 
 # Domain commands live beside their domain; each module exposes ``register(app)``. One line per module.
 DOMAIN_CLIS: tuple[str, ...] = (
+    "paydesk.reconciliation.cli",
     "paydesk.triage.cli",
 )
 
@@ -86,7 +87,7 @@ def demo(
     console.print(f"[bold]Paydesk demo[/] — data in {os.environ.get('PAYDESK_HOME', './.paydesk')}")
     _migrate()
     summary = demo_mod.prepare(players=players, days=days, seed=seed, console=console)
-    demo_mod.print_logins(summary, console=console)
+    demo_mod.print_logins(summary, console=console, host=host, port=port)
     if no_serve:
         return
     demo_mod.serve(host=host, port=port, trickle=not no_trickle, console=console)

@@ -8,6 +8,7 @@ arithmetic never mixes currencies.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,7 +32,11 @@ class CurrencyMismatch(MoneyError):
 def _crypto_exponents() -> dict[str, int]:
     from django.conf import settings
 
-    raw: str = getattr(settings, "PAYDESK_CRYPTO_CURRENCIES", "BTC=8,USDT=6,ETH=9")
+    # File-to-file tools (``paydesk reconcile --ledger``) run without Django configured: fall back to the
+    # environment, then to the default crypto exponents, instead of importing the settings module.
+    raw: str = os.environ.get("PAYDESK_CRYPTO_CURRENCIES", "BTC=8,USDT=6,ETH=9")
+    if settings.configured:
+        raw = getattr(settings, "PAYDESK_CRYPTO_CURRENCIES", raw)
     result: dict[str, int] = {}
     for item in raw.split(","):
         code, _, exponent = item.strip().partition("=")

@@ -1,0 +1,161 @@
+"""The ledger side of reconciliation: the ledger CSV of DESIGN §5 and the stored ledger, as one Polars frame.
+
+Both become ``LEDGER_SCHEMA`` (amounts in integer minor units, times in UTC). The CSV is validated as a whole
+before anything is matched: a missing column, an unknown kind, a status the kind doesn't have, a bad amount or
+time, a negative amount, or a reference used twice is refused with the file, row and column. Reading the CSV
+needs no database and no Django setup; reading the stored ledger does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from paydesk.reconciliation.amounts import blank_to_null, to_minor
+from paydesk.reconciliation.errors import ReportError
+from paydesk.reconciliation.parsers.base import read_table, require, text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+LEDGER_COLUMNS = (
+    "reference", "kind", "status", "player_id", "amount", "currency", "psp", "psp_reference", "method",
+    "created_at", "updated_at",
+)  # fmt: skip
+LEDGER_SCHEMA: dict[str, pl.DataType] = {
+    "reference": pl.String(),
+    "kind": pl.String(),
+    "status": pl.String(),
+    "player_id": pl.String(),
+    "amount_minor": pl.Int64(),
+    "currency": pl.String(),
+    "psp": pl.String(),
+    "psp_reference": pl.String(),
+    "method": pl.String(),
+    "created_at": pl.Datetime("us", "UTC"),
+    "updated_at": pl.Datetime("us", "UTC"),
+    "source_row": pl.Int64(),
+}
+
+
+def _statuses_by_kind() -> dict[str, frozenset[str]]:
+    # The transition tables are the single source of which statuses each kind has.
+    from paydesk.payments.enums import Kind
+    from paydesk.payments.machines import machine_for
+
+    return {kind.value: frozenset(str(s) for s in machine_for(kind.value).statuses) for kind in Kind}
+
+
+def _times(values: pl.Series, rows: pl.Series, *, path: str | Path, column: str) -> pl.Series:
+    """ISO 8601 -> UTC; a value without an offset is UTC. Mixed notations are parsed one by one."""
+    cleaned = pl.select(blank_to_null(pl.lit(values))).to_series()
+    parsed = cleaned.str.to_datetime(time_zone="UTC", strict=False)
+    missing = cleaned.is_not_null() & parsed.is_null()
+    if missing.any():
+        fixed = parsed.to_list()
+        for index in missing.arg_true().to_list():
+            value = cleaned[index]
+            try:
+                stamp = datetime.fromisoformat(value)
+            except ValueError as exc:
+                raise ReportError(
+                    path, f"cannot read time {value!r} (expected ISO 8601)", row=rows[index], column=column
+                ) from exc
+            fixed[index] = stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+        parsed = pl.Series(column, fixed, dtype=pl.Datetime("us", "UTC"))
+    return parsed.alias(column)
+
+
+def read_ledger_csv(path: str | Path) -> pl.DataFrame:
+    raw = read_table(path)
+    require(raw, path, ("reference", "kind", "status", "amount", "currency", "created_at"))
+    rows = raw["source_row"]
+    reference = text(raw, "reference")
+    blank = reference.is_null()
+    if blank.any():
+        raise ReportError(path, "reference is empty", row=rows.filter(blank)[0], column="reference")
+    repeated = reference.is_duplicated()
+    if repeated.any():
+        first = reference.filter(repeated)[0]
+        second = rows.filter(reference == first)[1]
+        raise ReportError(path, f"reference {first!r} appears more than once", row=second, column="reference")
+    kind = text(raw, "kind").str.to_lowercase()
+    status = text(raw, "status").str.to_lowercase()
+    allowed = _statuses_by_kind()
+    bad_kind = ~kind.is_in(list(allowed)) | kind.is_null()
+    if bad_kind.any():
+        index = bad_kind.arg_true()[0]
+        raise ReportError(
+            path, f"unknown kind {kind[index]!r}; expected one of {', '.join(allowed)}", row=rows[index], column="kind"
+        )
+    pairs = pl.DataFrame(
+        [(k, s) for k, statuses in allowed.items() for s in statuses], schema=["kind", "status"], orient="row"
+    )
+    checked = pl.DataFrame({"kind": kind, "status": status, "r": rows}).join(
+        pairs.with_columns(ok=pl.lit(True)), on=["kind", "status"], how="left"
+    )
+    bad_status = checked.filter(pl.col("ok").is_null())
+    if bad_status.height:
+        first = bad_status.row(0, named=True)
+        raise ReportError(
+            path,
+            f"status {first['status']!r} is not a {first['kind']} status; expected one of "
+            f"{', '.join(sorted(allowed[first['kind']]))}",
+            row=first["r"],
+            column="status",
+        )
+    currency = text(raw, "currency").str.to_uppercase()
+    amount = to_minor(text(raw, "amount"), currency, rows, path=path, column="amount")
+    problem = amount.is_null() | (amount < 0)
+    if problem.any():
+        index = problem.arg_true()[0]
+        what = "amount is empty" if amount[index] is None else f"amount {text(raw, 'amount')[index]!r} is negative"
+        raise ReportError(
+            path,
+            what + " (ledger amounts are unsigned; the kind gives the direction)",
+            row=rows[index],
+            column="amount",
+        )
+    created = _times(text(raw, "created_at"), rows, path=path, column="created_at")
+    if created.is_null().any():
+        raise ReportError(path, "created_at is empty", row=rows.filter(created.is_null())[0], column="created_at")
+    frame = pl.DataFrame(
+        {
+            "reference": reference,
+            "kind": kind,
+            "status": status,
+            "player_id": text(raw, "player_id"),
+            "amount_minor": amount,
+            "currency": currency,
+            "psp": text(raw, "psp").str.to_lowercase(),
+            "psp_reference": text(raw, "psp_reference"),
+            "method": text(raw, "method").str.to_lowercase(),
+            "created_at": created,
+            "updated_at": _times(text(raw, "updated_at"), rows, path=path, column="updated_at"),
+            "source_row": rows,
+        }
+    )
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in LEDGER_SCHEMA.items()])
+
+
+def stored_ledger(
+    *, psp: str, created_from: datetime | None = None, created_to: datetime | None = None
+) -> pl.DataFrame:
+    """The stored transactions of PSP ``psp`` (its code) as a ledger frame; needs Django set up."""
+    from paydesk.payments.models import Transaction
+
+    qs = Transaction.objects.filter(psp__code=psp)
+    if created_from is not None:
+        qs = qs.filter(created_at__gte=created_from)
+    if created_to is not None:
+        qs = qs.filter(created_at__lt=created_to)
+    fields = (
+        "reference", "kind", "status", "player__external_id", "amount_minor", "currency", "psp__code",
+        "psp_reference", "method__type", "created_at", "updated_at", "pk",
+    )  # fmt: skip
+    records: Iterable[tuple[object, ...]] = qs.order_by("pk").values_list(*fields).iterator(chunk_size=5000)
+    frame = pl.DataFrame(list(records), schema=[*LEDGER_SCHEMA], orient="row", infer_schema_length=None)
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in LEDGER_SCHEMA.items()])

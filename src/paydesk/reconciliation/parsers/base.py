@@ -1,0 +1,170 @@
+"""What every report parser shares: reading a file as text columns by header name, and column access.
+
+Files are read with every column as a string (amounts are converted exactly later, never through floats). Each
+data row keeps its record number in the file as ``source_row`` (the header is row 1), so every later refusal or
+discrepancy points at a row a person can find.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import polars as pl
+
+from paydesk.reconciliation.amounts import blank_to_null
+from paydesk.reconciliation.errors import ReportError
+
+
+def read_table(path: str | Path, *, separator: str = ",") -> pl.DataFrame:
+    """A headed CSV as string columns plus ``source_row``. Duplicate header names get a ``_duplicated_N`` suffix."""
+    try:
+        frame = pl.read_csv(
+            path,
+            separator=separator,
+            infer_schema=False,
+            encoding="utf8-lossy",
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except FileNotFoundError as exc:
+        raise ReportError(path, "file not found") from exc
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
+    frame = frame.rename({name: name.lstrip("\ufeff").strip() for name in frame.columns})
+    return frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+
+
+def read_records(path: str | Path, *, separator: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """Raw CSV records with their 1-based record number, for record-prefixed formats (PayPal STL, Trustly)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for number, record in enumerate(csv.reader(handle, delimiter=separator), start=1):
+                if record and any(field.strip() for field in record):
+                    yield number, record
+    except FileNotFoundError as exc:
+        raise ReportError(path, "file not found") from exc
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def require(frame: pl.DataFrame, path: str | Path, columns: Iterable[str]) -> None:
+    for name in columns:
+        if name not in frame.columns:
+            raise ReportError(path, "required column is missing from the header", row=1, column=name)
+
+
+def text(frame: pl.DataFrame, name: str) -> pl.Series:
+    """Column ``name`` stripped with blanks as null; an all-null column when the header lacks it."""
+    if name not in frame.columns:
+        return pl.Series(name, [None] * frame.height, dtype=pl.String)
+    return frame.select(blank_to_null(pl.col(name).cast(pl.String)).alias(name))[name]
+
+
+def first_present(frame: pl.DataFrame, names: Iterable[str]) -> pl.Series:
+    """Row-wise first non-blank value among ``names`` (columns missing from the header are skipped)."""
+    present = [text(frame, name) for name in names if name in frame.columns]
+    if not present:
+        return pl.Series("value", [None] * frame.height, dtype=pl.String)
+    return pl.select(pl.coalesce(present)).to_series()
+
+
+def frame_from_records(header: list[str], rows: list[tuple[int, list[str]]]) -> pl.DataFrame:
+    """Records (number, fields) under ``header`` -> string frame with ``source_row``; short rows are padded."""
+    width = len(header)
+    columns: dict[str, list[str | None]] = {name: [] for name in header}
+    numbers: list[int] = []
+    for number, fields in rows:
+        numbers.append(number)
+        padded = [*fields[:width], *([""] * (width - len(fields)))]
+        for name, value in zip(header, padded, strict=True):
+            columns[name].append(value)
+    frame = pl.DataFrame({name: pl.Series(name, values, dtype=pl.String) for name, values in columns.items()})
+    return frame.with_columns(source_row=pl.Series("source_row", numbers, dtype=pl.Int64))
+
+
+def unique_header(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for raw in names:
+        name = raw.lstrip("\ufeff").strip()
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_duplicated_{seen[name] - 1}"
+        else:
+            seen[name] = 0
+        result.append(name)
+    return result
+
+
+_METHODS: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "card",
+            "visa",
+            "mc",
+            "mastercard",
+            "amex",
+            "maestro",
+            "discover",
+            "diners",
+            "jcb",
+            "cup",
+            "nyce",
+            "cartebancaire",
+            "bcmc",
+            "elo",
+            "hipercard",
+            "mir",
+            "applepay",
+            "googlepay",
+            "vi",
+            "md",
+            "credit card",
+            "debit card",
+            "credit",
+            "debit",
+        ],
+        "card",
+    ),
+    **dict.fromkeys(
+        [
+            "bank_transfer",
+            "ach",
+            "ideal",
+            "directebanking",
+            "sepadirectdebit",
+            "sepa",
+            "giropay",
+            "trustly",
+            "bank",
+            "banktransfer",
+            "ticket",
+            "pix",
+            "boleto",
+            "openbanking",
+            "us_bank_account",
+            "sofort",
+        ],
+        "bank_transfer",
+    ),
+    **dict.fromkeys(
+        ["e_wallet", "paypal", "skrill", "neteller", "paysafecard", "alipay", "wechatpay", "stripe_account", "wallet"],
+        "e_wallet",
+    ),
+    **dict.fromkeys(["crypto", "btc", "usdt", "eth"], "crypto"),
+    "sbp": "sbp",
+}
+
+
+def normalize_method(values: pl.Series) -> pl.Series:
+    """PSP method names -> our method types (card, bank_transfer, e_wallet, crypto, sbp); unknown kept lowercased."""
+    lowered = values.str.strip_chars().str.to_lowercase()
+    mapped = lowered.replace_strict(_METHODS, default=None, return_dtype=pl.String)
+    return pl.select(pl.coalesce(mapped, lowered)).to_series().alias("method")

@@ -1,0 +1,78 @@
+"""The normalized report row and the vocabularies of reconciliation (record types, discrepancy types).
+
+Every parser returns a Polars frame with exactly ``REPORT_SCHEMA``; the matcher, the summary, the XLSX report and
+the stored runs read nothing else, so a new PSP format only needs a parser. Money columns are integer minor units
+(``amount_minor`` in ``currency``; ``fee_minor``/``net_minor`` in ``net_currency``, which differs from ``currency``
+when the PSP settles in another currency). This module imports no Django, so file-to-file runs need no database.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import polars as pl
+
+
+class RecordType(StrEnum):
+    PAYMENT = "payment"
+    REFUND = "refund"
+    CHARGEBACK = "chargeback"
+    CHARGEBACK_REVERSAL = "chargeback_reversal"
+    FEE = "fee"
+    PAYOUT = "payout"
+    INVOICE = "invoice"
+    OTHER = "other"
+
+
+# Lines that move a player's money and are matched one by one against the ledger.
+MATCHED_TYPES: tuple[str, ...] = (
+    RecordType.PAYMENT,
+    RecordType.REFUND,
+    RecordType.CHARGEBACK,
+    RecordType.CHARGEBACK_REVERSAL,
+)
+# Lines between the PSP and the merchant: summarized per currency, never matched.
+SUMMARIZED_TYPES: tuple[str, ...] = (RecordType.FEE, RecordType.PAYOUT, RecordType.INVOICE, RecordType.OTHER)
+
+
+class DiscrepancyType(StrEnum):
+    MISSING_IN_LEDGER = "missing_in_ledger"
+    MISSING_IN_REPORT = "missing_in_report"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    STATUS_MISMATCH = "status_mismatch"
+    DUPLICATE_IN_REPORT = "duplicate_in_report"
+    FEE_ANOMALY = "fee_anomaly"
+
+
+REPORT_SCHEMA: dict[str, pl.DataType] = {
+    "psp": pl.String(),
+    "record_type": pl.String(),
+    "psp_reference": pl.String(),
+    # The PSP's id of the modification (refund, chargeback) when it has its own, e.g. Adyen "Modification Reference".
+    "modification_reference": pl.String(),
+    "merchant_reference": pl.String(),
+    "amount_minor": pl.Int64(),
+    "currency": pl.String(),
+    "fee_minor": pl.Int64(),
+    "net_minor": pl.Int64(),
+    "net_currency": pl.String(),
+    "booked_at": pl.Datetime("us", "UTC"),
+    "method": pl.String(),
+    "raw_status": pl.String(),
+    "source_row": pl.Int64(),
+}
+
+
+def empty_report() -> pl.DataFrame:
+    return pl.DataFrame(schema=REPORT_SCHEMA)
+
+
+def conform(frame: pl.DataFrame) -> pl.DataFrame:
+    """Select and cast the normalized columns in order; a missing column becomes null."""
+    return frame.select(
+        [
+            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in REPORT_SCHEMA.items()
+        ]
+    )
