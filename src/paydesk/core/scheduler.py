@@ -30,7 +30,12 @@ class PeriodicJob:
         return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
 
 
-PERIODIC_JOBS: tuple[PeriodicJob, ...] = (PeriodicJob("paydesk.simulate.tasks.simulate_live_tick", 5.0),)
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("paydesk.simulate.tasks.simulate_live_tick", 5.0),
+    PeriodicJob("paydesk.sla.tasks.sla_scan", 60.0),
+    PeriodicJob("paydesk.tickets.tasks.dispatch", 30.0),
+    PeriodicJob("paydesk.tickets.tasks.autoclose", 300.0),
+)
 
 
 class EmbeddedScheduler:
