@@ -32,6 +32,8 @@ class PeriodicJob:
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("paydesk.simulate.tasks.simulate_live_tick", 5.0),
+    PeriodicJob("paydesk.payments.tasks.sweep_stuck_transactions", 60.0),
+    PeriodicJob("paydesk.payments.tasks.webhook_events_retry", 60.0),
     PeriodicJob("paydesk.sla.tasks.sla_scan", 60.0),
     PeriodicJob("paydesk.tickets.tasks.dispatch", 30.0),
     PeriodicJob("paydesk.tickets.tasks.autoclose", 300.0),
