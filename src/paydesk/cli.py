@@ -27,6 +27,7 @@ app.add_typer(token_app, name="token")
 
 # Domain commands live beside their domain; each module exposes ``register(app)``. One line per module.
 DOMAIN_CLIS: tuple[str, ...] = (
+    "paydesk.payments.cli",
     "paydesk.reconciliation.cli",
     "paydesk.triage.cli",
 )
