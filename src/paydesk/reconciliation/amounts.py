@@ -18,7 +18,7 @@ import polars as pl
 from paydesk.core.money import MoneyError, currency_exponent, parse_minor
 from paydesk.reconciliation.errors import ReportError
 
-_PLAIN = r"^-?\d+(?:\.\d+)?$"
+_PLAIN = r"^-?[0-9]+(?:\.[0-9]+)?$"
 # int64 holds 18 digits safely; more is refused rather than wrapped.
 _MAX_DIGITS = 18
 
@@ -97,7 +97,7 @@ def to_minor(
             "r": rows,
         }
     ).with_columns(
-        v=blank_to_null(pl.col("v")).str.replace(r"^(-?)\.", "${1}0.").str.replace(r"^\+", ""),
+        v=blank_to_null(pl.col("v")).str.replace(r"^(-?)\.", "${1}0."),
         c=blank_to_null(pl.col("c").cast(pl.String)).str.to_uppercase(),
     )
     # A zero with no currency (Checkout.com fee-only lines) says nothing: it becomes null, not an error.
@@ -115,8 +115,8 @@ def to_minor(
             raise ReportError(path, exc.message, row=row, column=column) from exc
     frame = frame.with_columns(
         e=pl.col("c").replace_strict(exponents, default=None, return_dtype=pl.Int64),
-        ip=pl.col("v").str.extract(r"^-?(\d+)", 1),
-        fp=pl.col("v").str.extract(r"\.(\d+)$", 1).fill_null(""),
+        ip=pl.col("v").str.extract(r"^-?([0-9]+)", 1),
+        fp=pl.col("v").str.extract(r"\.([0-9]+)$", 1).fill_null(""),
     )
     bad = pl.col("v").is_not_null() & (
         ~pl.col("v").str.contains(_PLAIN)

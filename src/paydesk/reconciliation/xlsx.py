@@ -5,12 +5,12 @@ Every sheet has a frozen header row and an autofilter. Two rules hold for every 
 * Text is inert. Cells are written with ``write_string`` (never parsed as a formula), and text starting with
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with an apostrophe, so it stays inert even
   after the sheet is saved as CSV and opened again (OWASP "CSV injection").
-* Money is exact. Each amount is written twice: as integer minor units (always exact: integers below 2**53 are
-  exact doubles) and in major units with the currency's decimals as its number format. The major-unit value is
-  written as a number only when the decimal has at most 15 significant digits: IEEE 754 guarantees such a decimal
-  survives the trip to a double and back, so Excel shows, sums and re-exports exactly the amount we wrote. A longer
-  amount (beyond 15 digits, e.g. huge crypto balances in 1e-8 units) is written as text with its exact digits
-  rather than as a number Excel would silently round.
+* Money is exact. Each amount is written twice: as integer minor units (a number below 2**53, which a double holds
+  exactly; beyond that, text) and in major units with the currency's decimals as its number format. The major-unit
+  value is written as a number only when the decimal has at most 15 significant digits: IEEE 754 guarantees such a
+  decimal survives the trip to a double and back, so Excel shows, sums and re-exports exactly the amount we wrote.
+  A longer amount (e.g. a huge crypto balance in 1e-8 units) is written as text with its exact digits rather than
+  as a number Excel would silently round.
 """
 
 from __future__ import annotations
@@ -89,6 +89,13 @@ class _Writer:
         else:
             sheet.write_string(row, col, safe_text(str(value)))
 
+    def integer_cell(self, sheet: Worksheet, row: int, col: int, value: int) -> None:
+        # Doubles hold every integer below 2**53 exactly; a larger one is written as its digits.
+        if abs(value) < 2**53:
+            sheet.write_number(row, col, value, self.integer)
+        else:
+            sheet.write_string(row, col, safe_text(str(value)))
+
     def money(self, sheet: Worksheet, row: int, col: int, amount: int | None, currency: str | None) -> None:
         if amount is None or currency is None:
             sheet.write_blank(row, col, None)
@@ -125,7 +132,7 @@ def write_report(result: ReconResult, path: str | Path, *, report_name: str = ""
     for label, value in facts:
         writer.text(summary, row, 0, label)
         if isinstance(value, int):
-            summary.write_number(row, 1, value, writer.integer)
+            writer.integer_cell(summary, row, 1, value)
         else:
             writer.text(summary, row, 1, value)
         row += 1
@@ -147,7 +154,7 @@ def write_report(result: ReconResult, path: str | Path, *, report_name: str = ""
     for line in result.summarized.iter_rows(named=True):
         currency = line["currency"]
         writer.text(summary, row, 0, f"{line['record_type']} {currency or ''}".strip())
-        summary.write_number(row, 1, line["lines"], writer.integer)
+        writer.integer_cell(summary, row, 1, line["lines"])
         writer.money(summary, row, 2, line["amount_minor"], currency)
         writer.money(summary, row, 3, line["net_minor"], currency)
         row += 1
@@ -165,7 +172,7 @@ def write_report(result: ReconResult, path: str | Path, *, report_name: str = ""
                 if currency_column is not None:
                     writer.money(sheet, index, col, value, record[currency_column])
                 elif isinstance(value, int):
-                    sheet.write_number(index, col, value, writer.integer)
+                    writer.integer_cell(sheet, index, col, value)
                 else:
                     writer.text(sheet, index, col, value)
         sheet.autofilter(0, 0, max(rows.height, 1), len(headers) - 1)

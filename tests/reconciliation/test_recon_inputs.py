@@ -1,0 +1,164 @@
+"""Exact amounts and refusals of unreadable input: every refusal names the file, row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paydesk.core.money import MoneyError, parse_minor
+from paydesk.reconciliation.amounts import to_minor
+from paydesk.reconciliation.errors import ReportError
+from paydesk.reconciliation.fees import load_fees
+from paydesk.reconciliation.ledger import read_ledger_csv
+from paydesk.reconciliation.parsers import parse_report
+from paydesk.reconciliation.parsers.generic import load_mapping
+from tests.reconciliation.helpers import LEDGER_HEADER, adyen_line, ledger_row, write_adyen, write_ledger
+
+amount_text = st.from_regex(r"-?[0-9]{0,12}(\.[0-9]{0,10})?", fullmatch=True) | st.text(
+    alphabet="0123456789.-+, e", max_size=8
+)
+
+
+@given(values=st.lists(st.tuples(amount_text, st.sampled_from(["EUR", "JPY", "BHD", "BTC", "USDT"])), max_size=20))
+def test_vectorized_conversion_agrees_with_parse_minor(values: list[tuple[str, str]]) -> None:
+    expected: list[int | None] = []
+    failure = None
+    for index, (value, currency) in enumerate(values):
+        if not value.strip():
+            expected.append(None)
+            continue
+        try:
+            # Reports write ".11" for 0.11 (Adyen); the vectorized reader accepts that spelling too.
+            text = value.strip()
+            text = text.replace(".", "0.", 1) if text.startswith((".", "-.")) else text
+            expected.append(parse_minor(text, currency))
+        except MoneyError:
+            failure = failure if failure is not None else index
+            expected.append(None)
+    series = pl.Series([v for v, _ in values], dtype=pl.String)
+    currencies = pl.Series([c for _, c in values], dtype=pl.String)
+    rows = pl.Series(range(2, len(values) + 2), dtype=pl.Int64)
+    if failure is None:
+        assert to_minor(series, currencies, rows, path="f.csv", column="amount").to_list() == expected
+    else:
+        with pytest.raises(ReportError, match=r"^f\.csv, row \d+, column 'amount': "):
+            to_minor(series, currencies, rows, path="f.csv", column="amount")
+
+
+def test_over_precise_amount_is_refused_with_row_and_column(tmp_path: Path) -> None:
+    path = write_adyen(tmp_path / "r.csv", [adyen_line("P1", "D1", "1.00"), adyen_line("P2", "D2", "1.005")])
+    with pytest.raises(ReportError) as caught:
+        parse_report("adyen", path)
+    assert caught.value.message == (
+        f"{path}, row 3, column 'Gross Credit (GC)': amount '1.005' has more decimal places than EUR allows (2); "
+        "refusing to round"
+    )
+
+
+def test_unknown_currency_and_bad_date_are_refused(tmp_path: Path) -> None:
+    bad_currency = write_adyen(tmp_path / "c.csv", [adyen_line("P1", "D1", "1.00", currency="EUX")])
+    with pytest.raises(ReportError, match=r"c\.csv, row 2, column 'Gross Credit \(GC\)': unknown currency 'EUX'"):
+        parse_report("adyen", bad_currency)
+    bad_date = write_adyen(tmp_path / "d.csv", [adyen_line("P1", "D1", "1.00", created="02/03/2026")])
+    with pytest.raises(ReportError, match=r"d\.csv, row 2, column 'Creation Date': cannot read date '02/03/2026'"):
+        parse_report("adyen", bad_date)
+
+
+def test_missing_column_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("reporting_category,gross,created\ncharge,1.00,2026-01-01 00:00:00\n")
+    with pytest.raises(ReportError, match=r"s\.csv, row 1, column 'currency': required column is missing"):
+        parse_report("stripe", path)
+    with pytest.raises(ReportError, match=r"nope\.csv: file not found"):
+        parse_report("stripe", tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (ledger_row("D1", "P1", "1.001"), "row 2, column 'amount': amount '1.001' has more decimal places"),
+        (ledger_row("D1", "P1", "-1.00"), "row 2, column 'amount': amount '-1.00' is negative"),
+        (ledger_row("D1", "P1", "1,00"), "row 2, column 'amount': invalid amount '1,00'"),
+        (ledger_row("D1", "P1", "1.00", kind="deposti"), "row 2, column 'kind': unknown kind 'deposti'"),
+        (ledger_row("D1", "P1", "1.00", status="paid"), "row 2, column 'status': status 'paid' is not a deposit"),
+        (ledger_row("D1", "P1", "1.00", created="yesterday"), "row 2, column 'created_at': cannot read time"),
+        (ledger_row("", "P1", "1.00"), "row 2, column 'reference': reference is empty"),
+    ],
+)
+def test_ledger_csv_refusals(tmp_path: Path, row: list[str], message: str) -> None:
+    path = write_ledger(tmp_path / "ledger.csv", [row])
+    with pytest.raises(ReportError) as caught:
+        read_ledger_csv(path)
+    assert caught.value.message.startswith(f"{path}, {message}")
+
+
+def test_ledger_csv_duplicate_reference_and_missing_column(tmp_path: Path) -> None:
+    path = write_ledger(tmp_path / "l.csv", [ledger_row("D1", "P1", "1.00"), ledger_row("D1", "P2", "2.00")])
+    with pytest.raises(ReportError, match=r"l\.csv, row 3, column 'reference': reference 'D1' appears more than once"):
+        read_ledger_csv(path)
+    short = tmp_path / "short.csv"
+    short.write_text(",".join(h for h in LEDGER_HEADER if h != "currency") + "\n")
+    with pytest.raises(ReportError, match=r"short\.csv, row 1, column 'currency': required column is missing"):
+        read_ledger_csv(short)
+
+
+def test_ledger_csv_any_column_order_and_iso_times(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text(
+        "created_at,amount,currency,reference,kind,status,psp,psp_reference\n"
+        "2026-03-02T10:00:00+03:00,0.00000001,btc,C1,deposit,credited,Adyen,P1\n"
+        "2026-03-02 07:00:00,1500,JPY,C2,withdrawal,paid,adyen,P2\n"
+    )
+    frame = read_ledger_csv(path)
+    assert frame.select("reference", "amount_minor", "currency", "psp").rows() == [
+        ("C1", 1, "BTC", "adyen"),
+        ("C2", 1500, "JPY", "adyen"),
+    ]
+    assert [t.isoformat() for t in frame["created_at"]] == ["2026-03-02T07:00:00+00:00"] * 2
+
+
+def test_generic_csv_with_mapping(tmp_path: Path) -> None:
+    report = tmp_path / "acme.csv"
+    report.write_text(
+        "Txn;Order;Betrag;Währung;Gebühr;Datum;Art\n"
+        "A1;D1;1.234,50;EUR;1,20;02.03.2026 10:00;Verkauf\n"
+        "A2;D2;10,00;EUR;0,00;02.03.2026 11:00;Erstattung\n"
+    )
+    mapping = tmp_path / "acme.yaml"
+    mapping.write_text(
+        "psp: acme\nseparator: ';'\ndecimal: ','\ngroup: '.'\ndate_format: '%d.%m.%Y %H:%M'\n"
+        "timezone: Europe/Berlin\nrefunds_negative: true\n"
+        "columns: {psp_reference: Txn, merchant_reference: Order, amount: Betrag, currency: Währung, "
+        "fee: Gebühr, booked_at: Datum, type: Art}\n"
+        "types: {Verkauf: payment, Erstattung: refund}\n"
+    )
+    frame = parse_report("generic", report, mapping=mapping)
+    assert frame.select("psp", "record_type", "amount_minor", "fee_minor", "net_minor").rows() == [
+        ("acme", "payment", 123450, 120, 123330),
+        ("acme", "refund", -1000, 0, -1000),
+    ]
+    assert frame["booked_at"][0].isoformat() == "2026-03-02T09:00:00+00:00"
+
+
+def test_generic_mapping_refusals(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("columns: {amount: A, colour: C, currency: X}\n")
+    with pytest.raises(ReportError, match=r"unknown field\(s\) in `columns`: colour"):
+        load_mapping(mapping)
+    mapping.write_text("columns: {amount: A, currency: C}\ntypes: {Sale: sale}\n")
+    with pytest.raises(ReportError, match=r"type 'Sale' maps to 'sale'"):
+        load_mapping(mapping)
+
+
+def test_fee_schedule_refusals(tmp_path: Path) -> None:
+    fees = tmp_path / "f.yaml"
+    fees.write_text("rules:\n  - {method: card, percent: '1.5', fixed: '0.10'}\n")
+    with pytest.raises(ReportError, match=r"rule 1: `fixed` needs a `currency`"):
+        load_fees(fees)
+    fees.write_text("rules:\n  - {currency: JPY, percent: '1', fixed: '0.5'}\n")
+    with pytest.raises(ReportError, match=r"rule 1: amount '0.5' has more decimal places than JPY allows"):
+        load_fees(fees)
