@@ -177,12 +177,14 @@ def main() -> None:
     args = parser.parse_args()
 
     own_train: list[tuple[str, str]] = []
+    train_by_lang: dict[str, list[str]] = {}
     counts = {}
     for lang in ("en", "ru"):
         rows = load_examples(lang)
         train = [r for r in rows if not is_held_out(r[0])]
         counts[lang] = {"total": len(rows), "train": len(train), "held_out": len(rows) - len(train)}
         own_train.extend(train)
+        train_by_lang[lang] = [t for t, _ in train]
     banking = load_banking77_train()
     print(f"own examples: {counts}; banking77 train rows: {len(banking)}", file=sys.stderr)
 
@@ -202,9 +204,9 @@ def main() -> None:
     started = time.perf_counter()
     union, clf = fit(training_pool(own_train, banking), args)
     print(f"trained in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-    ru_texts = [t for t, _ in own_train if re.search(r"[а-яё]", t, re.IGNORECASE)]
+    ru_texts = train_by_lang["ru"]
     ru_latin = word_list([transliterate(t) for t in ru_texts] + [transliterate(t, alternative=True) for t in ru_texts])
-    en = word_list([t for t, _ in own_train if not re.search(r"[а-яё]", t, re.IGNORECASE)] + [t for t, _ in banking])
+    en = word_list(train_by_lang["en"] + [t for t, _ in banking])
     info = {
         "trained_on": {"own": counts, "banking77_train_rows": len(banking)},
         "C": args.C,

@@ -185,7 +185,7 @@ _PSP_REF_RE = re.compile(r"\b(?=[A-Z]*\d)[A-Z0-9]{16,32}\b")
 _UETR_RE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 _TX_HASH_RE = re.compile(r"\b(?:0x)?[0-9a-f]{64}\b", re.IGNORECASE)
 _HASH_REF_RE = re.compile(
-    r"(?:(?P<mark>#|№)|\b(?:ref(?:erence)?|id|order|transaction|txn|номер|платеж[а-я]*|платёж[а-я]*)\s*[:#№]?\s*)"
+    r"(?:(?P<mark>#|№)|\b(?:ref(?:erence)?|id|order|transaction|txn|номер|платеж[а-я]*|платёж[а-я]*)\s*(?P<mark2>[:#№])?\s*)"
     r"(?P<ref>[A-Za-z0-9][A-Za-z0-9-]{3,39})\b"
     rf"(?![.,]?\d)(?!\s?(?:{_SYMBOL_RE}|(?:{_CURRENCY_WORD_RE}|{_MULTIPLIER_RE})\b))",
     re.IGNORECASE,
@@ -223,7 +223,7 @@ def extract_reference(text: str) -> str | None:
         ref = match.group("ref")
         if not any(c.isdigit() for c in ref) or _looks_like_pan(re.sub(r"\D", "", ref)):
             continue
-        if match.group("mark") or len(ref) >= 6:
+        if match.group("mark") or match.group("mark2") in {"#", "№"} or len(ref) >= 6:
             return ref
     return None
 

@@ -12,7 +12,9 @@ from collections.abc import Iterable
 
 _CYRILLIC_RE = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN_RE = re.compile(r"[a-z]", re.IGNORECASE)
-_WORD_RE = re.compile(r"[a-z']{2,}", re.IGNORECASE)
+# Letter groups that transliterated Russian is full of and English words rarely have.
+_RU_LATIN_SHAPE_RE = re.compile(r"zh|kh|shch|tsya|sya$|yy$|iy$|aya$|oye$|ogo$|yu|ya$|ii$|'[a-z]")
+_ANY_WORD_RE = re.compile(r"[^\W\d_][\w']*")
 
 _TRANSLIT = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "y",
@@ -53,21 +55,22 @@ class LanguageDetector:
         self._en = frozenset(en_words) - _RU_LATIN_CORE
 
     def detect(self, text: str) -> str:
-        cyrillic = len(_CYRILLIC_RE.findall(text))
-        latin = len(_LATIN_RE.findall(text))
-        if cyrillic and cyrillic * 2 >= latin:
-            return "ru"
+        words = _ANY_WORD_RE.findall(text.lower())
+        cyrillic_words = sum(1 for w in words if _CYRILLIC_RE.search(w))
         ru_hits = en_hits = 0
-        for word in _WORD_RE.findall(text.lower()):
+        for word in words:
+            if not _LATIN_RE.search(word):
+                continue
             in_ru = word in self._ru
             in_en = word in self._en
             if in_ru and not in_en:
                 ru_hits += 1
             elif in_en and not in_ru:
                 en_hits += 1
-        if ru_hits > en_hits:
-            return "ru"
-        # A few Cyrillic letters with no English words either ("ok, депозит") still mean Russian.
-        if cyrillic and en_hits == 0:
-            return "ru"
-        return "en"
+            elif not in_en and _RU_LATIN_SHAPE_RE.search(word):
+                ru_hits += 1
+        # Mixed scripts: the side with more words wins ("мой deposit не пришёл" is Russian, "my депозит is
+        # missing" English); a tie with some Cyrillic goes to Russian, English rarely needs Cyrillic letters.
+        if cyrillic_words:
+            return "ru" if cyrillic_words + ru_hits >= en_hits else "en"
+        return "ru" if ru_hits > en_hits else "en"

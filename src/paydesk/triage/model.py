@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -135,10 +136,10 @@ class TriageModel:
             )
             counts: dict[int, int] = {}
             vocabulary = block.vocabulary
-            for gram in grams:
+            for gram, count in Counter(grams).items():
                 index = vocabulary.get(gram)
                 if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
+                    counts[index] = count
             if not counts:
                 continue
             idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))

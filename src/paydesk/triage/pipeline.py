@@ -29,6 +29,8 @@ _URGENT_RE = re.compile(
     r"\b(?:urgent(?:ly)?|asap|immediately|right now|emergency)\b|срочно|немедленно|сейчас же|srochno|nemedlenno",
     re.IGNORECASE,
 )
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_UPPER_RE = re.compile(r"[A-ZА-ЯЁ]")
 _MONEY_AT_RISK = frozenset(
     {
         "deposit_not_credited",
@@ -65,8 +67,8 @@ def priority_hint(text: str, category: str, entities: Entities) -> str:
     """low | normal | high | urgent, from threats, urgency words, shouting, the category and the amount."""
     if _THREAT_RE.search(text):
         return "urgent"
-    letters = [c for c in text if c.isalpha()]
-    shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+    letters = len(_LETTER_RE.findall(text))
+    shouting = letters >= 12 and len(_UPPER_RE.findall(text)) / letters > 0.7
     urgent_words = bool(_URGENT_RE.search(text)) or text.count("!") >= 3 or shouting
     high_value = (
         entities.amount_minor is not None
