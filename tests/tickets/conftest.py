@@ -28,7 +28,7 @@ def frozen_now() -> Any:
 
 def make_user(username: str, *roles: str, superuser: bool = False) -> User:
     ensure_role_groups()
-    user = User.objects.create_user(username=username, password="pw-123456", is_superuser=superuser)
+    user = User.objects.create_user(username=username, password=None, is_superuser=superuser)
     for role in roles:
         user.groups.add(Group.objects.get(name=role))
     return user

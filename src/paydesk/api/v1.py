@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from paydesk.api import problems
 from paydesk.api.auth import AUTH
 from paydesk.api.platform import router as platform_router
+from paydesk.api.tickets import router as tickets_router
 from paydesk.api.transactions import router as transactions_router
 from paydesk.api.webhooks import router as webhooks_router
 
@@ -17,5 +18,6 @@ api = NinjaAPI(
 )
 problems.install(api)
 api.add_router("/transactions", transactions_router)
+api.add_router("", tickets_router)  # /tickets, /incidents, /sla
 api.add_router("/webhooks", webhooks_router)
 api.add_router("/platform", platform_router)
