@@ -1,10 +1,12 @@
 """Seeding: write a generated world into the ledger, fast and exactly once.
 
-Per-row services are too slow for tens of thousands of transactions, so the seed writes with ``bulk_create`` in
-batches; the rules the services protect are kept another way. Every history is replayed against the state machines
-(``validate_history``) before anything is written, the world's marker row (``SimulatedWorld``) is inserted first
-in the same database transaction (its unique tag stops a second or concurrent seed of the same world), and one
-``simulate.seed`` audit event records what was written. Either the whole world commits or none of it.
+Per-row services (and even ``bulk_create``, which compiles SQL per row) are too slow for tens of thousands of
+transactions, so the seed writes batches through one prepared multi-row insert per table, with values adapted by
+the database backend's own adapters. The rules the services protect are kept another way: every history is replayed
+against the state machines (``validate_history``) before anything is written; the world's marker row
+(``SimulatedWorld``) is inserted first in the same database transaction, and its unique tag stops a second or
+concurrent seed of the same world; one ``simulate.seed`` audit event records what was written. Either the whole
+world commits or none of it.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
@@ -27,10 +29,9 @@ from paydesk.payments.enums import EventSource, Kind
 from paydesk.payments.models import PaymentMethod, Player, Psp, Transaction, TransactionEvent
 from paydesk.simulate.catalogue import PSPS
 from paydesk.simulate.models import SimulatedWorld
-from paydesk.simulate.world import World, event_key, generate_world, validate_history, world_tag
+from paydesk.simulate.world import TxnSpec, World, event_key, generate_world, validate_history, world_tag
 
 BATCH = 2000
-M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +167,57 @@ class _Progress:
             self._progress.advance(task, amount)
 
 
-def _bulk(model: type[M], rows: Sequence[M], progress: _Progress, task: int | None) -> list[M]:
-    written: list[M] = []
-    for start in range(0, len(rows), BATCH):
-        chunk = list(rows[start : start + BATCH])
-        written.extend(model._default_manager.bulk_create(chunk, batch_size=BATCH))
-        progress.advance(task, len(chunk))
-    return written
+def _column(field: Any) -> str:
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise TypeError(f"{field!r} is not a concrete column")
+    return column
+
+
+class _Rows:
+    """Raw multi-row inserts with values prepared by the backend's own adapters.
+
+    ``bulk_create`` spends most of its time compiling SQL per row (measured: ~85% of a seed); ``executemany`` of
+    one prepared statement is several times faster on both SQLite and PostgreSQL.
+    """
+
+    def __init__(self) -> None:
+        self.sqlite = connection.vendor == "sqlite"
+        self.qn = connection.ops.quote_name
+
+    def dt(self, value: datetime) -> Any:
+        if self.sqlite:
+            # What Django's SQLite backend stores for an aware datetime: naive UTC, ``str()`` format.
+            return str(value.astimezone(UTC).replace(tzinfo=None))
+        return connection.ops.adapt_datetimefield_value(value)
+
+    def json(self, value: Any) -> Any:
+        return connection.ops.adapt_json_value(value, None)
+
+    def insert(
+        self,
+        model: type[models.Model],
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        progress: _Progress,
+        task: int | None,
+    ) -> None:
+        meta = model._meta
+        names = ", ".join(self.qn(_column(meta.get_field(name))) for name in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {self.qn(meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - names from the model
+        with connection.cursor() as cursor:
+            chunk: list[Sequence[Any]] = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= BATCH:
+                    cursor.executemany(sql, chunk)
+                    progress.advance(task, len(chunk))
+                    chunk = []
+            if chunk:
+                cursor.executemany(sql, chunk)
+                progress.advance(task, len(chunk))
 
 
 def _counts(world: World) -> tuple[dict[str, int], dict[str, int]]:
@@ -235,6 +280,29 @@ def seed_world(
     )
 
 
+def _event_rows(world: World, txn_pk: dict[str, int], rows: _Rows) -> Iterator[tuple[Any, ...]]:
+    for t in world.transactions:
+        pk = txn_pk[t.reference]
+        previous = ""
+        for e in t.events:
+            # Webhooks reach us a moment after the PSP's own timestamp; platform events are recorded as they happen.
+            lag = 1 if e.source in (EventSource.PSP_WEBHOOK, EventSource.PSP_POLL) else 0
+            yield (
+                pk,
+                rows.dt(e.at),
+                rows.dt(e.at + timedelta(seconds=lag)),
+                e.source,
+                previous,
+                e.to_status,
+                e.psp_status,
+                True,
+                e.note,
+                rows.json(e.payload),
+                event_key(t.reference, e.index),
+            )
+            previous = e.to_status
+
+
 def _write(
     world: World, *, digest: str, counts: dict[str, int], scenarios: dict[str, int], progress: _Progress
 ) -> None:
@@ -250,115 +318,123 @@ def _write(
         seeded_at=now,
     )
     psps = psps_ensure()
+    rows = _Rows()
+    dt, js = rows.dt, rows.json
 
     task = progress.task("players", len(world.players))
-    players = _bulk(
+    rows.insert(
         Player,
-        [
-            Player(
-                external_id=p.external_id,
-                name=p.name,
-                email=p.email,
-                country=p.country,
-                language=p.language,
-                region=p.region,
-                vip_level=p.vip_level,
-                kyc_status=p.kyc_status,
-                created_at=p.created_at,
+        ("external_id", "name", "email", "country", "language", "region", "vip_level", "kyc_status", "created_at"),
+        (
+            (
+                p.external_id,
+                p.name,
+                p.email,
+                p.country,
+                p.language,
+                p.region,
+                p.vip_level,
+                p.kyc_status,
+                dt(p.created_at),
             )
             for p in world.players
-        ],
-        progress,
-        task,
+        ),
+        progress=progress,
+        task=task,
     )
-    player_pk = {p.external_id: p.pk for p in players}
+    player_pk = dict(Player.objects.filter(external_id__startswith=f"PL-{world.tag}-").values_list("external_id", "pk"))
 
     task = progress.task("payment methods", len(world.methods))
-    methods = _bulk(
+    rows.insert(
         PaymentMethod,
-        [
-            PaymentMethod(
-                player_id=player_pk[m.player],
-                type=m.type,
-                brand=m.brand,
-                bin=m.bin,
-                last4=m.last4,
-                holder_name=m.holder_name,
-                masked_account=m.masked_account,
-                created_at=m.created_at,
-            )
+        ("player", "type", "brand", "bin", "last4", "holder_name", "masked_account", "created_at"),
+        (
+            (player_pk[m.player], m.type, m.brand, m.bin, m.last4, m.holder_name, m.masked_account, dt(m.created_at))
             for m in world.methods
-        ],
-        progress,
-        task,
+        ),
+        progress=progress,
+        task=task,
     )
-    method_pk = {spec.key: row.pk for spec, row in zip(world.methods, methods, strict=True)}
+    # One writer inside one transaction: primary keys follow insertion order.
+    stored = list(
+        PaymentMethod.objects.filter(player_id__in=player_pk.values()).order_by("pk").values_list("pk", "player_id")
+    )
+    if [owner for _, owner in stored] != [player_pk[m.player] for m in world.methods]:
+        raise RuntimeError(f"world {world.tag}: payment methods did not read back in insertion order")
+    method_pk = {spec.key: pk for spec, (pk, _) in zip(world.methods, stored, strict=True)}
 
     # Parents first, so refunds and chargebacks can point at their deposit's primary key.
-    parents = [t for t in world.transactions if t.parent is None]
-    children = [t for t in world.transactions if t.parent is not None]
     task = progress.task("transactions", len(world.transactions))
+    columns = (
+        "reference",
+        "kind",
+        "status",
+        "psp_status",
+        "dispute_stage",
+        "amount_minor",
+        "currency",
+        "player",
+        "method",
+        "psp",
+        "psp_reference",
+        "parent",
+        "created_at",
+        "updated_at",
+        "status_changed_at",
+        "metadata",
+    )
     txn_pk: dict[str, int] = {}
-    batches = [parents[i : i + BATCH] for i in range(0, len(parents), BATCH)]
-    batches += [children[i : i + BATCH] for i in range(0, len(children), BATCH)]
-    for chunk in batches:
-        rows = []
-        for t in chunk:
-            last = t.events[-1]
-            rows.append(
-                Transaction(
-                    reference=t.reference,
-                    kind=t.kind,
-                    status=t.status,
-                    psp_status=t.psp_status,
-                    dispute_stage=t.stage,
-                    amount_minor=t.amount_minor,
-                    currency=t.currency,
-                    player_id=player_pk[t.player],
-                    method_id=method_pk[t.method] if t.method else None,
-                    psp_id=psps[t.psp].pk,
-                    psp_reference=t.psp_reference,
-                    parent_id=txn_pk[t.parent] if t.parent else None,
-                    created_at=t.created_at,
-                    updated_at=last.at,
-                    status_changed_at=last.at,
-                    metadata=t.metadata(world.tag),
-                )
-            )
-        for row in Transaction.objects.bulk_create(rows, batch_size=BATCH):
-            txn_pk[row.reference] = row.pk
-        progress.advance(task, len(chunk))
+
+    def txn_row(t: TxnSpec) -> tuple[Any, ...]:
+        changed = dt(t.events[-1].at)
+        return (
+            t.reference,
+            t.kind,
+            t.status,
+            t.psp_status,
+            t.stage,
+            t.amount_minor,
+            t.currency,
+            player_pk[t.player],
+            method_pk[t.method] if t.method else None,
+            psps[t.psp].pk,
+            t.psp_reference,
+            txn_pk[t.parent] if t.parent else None,
+            dt(t.created_at),
+            changed,
+            changed,
+            js(t.metadata(world.tag)),
+        )
+
+    for generation in (
+        [t for t in world.transactions if t.parent is None],
+        [t for t in world.transactions if t.parent],
+    ):
+        rows.insert(Transaction, columns, (txn_row(t) for t in generation), progress=progress, task=task)
+        txn_pk.update(
+            Transaction.objects.filter(reference__in=[t.reference for t in generation]).values_list("reference", "pk")
+        )
 
     task = progress.task("timeline events", counts["events"])
-    buffer: list[TransactionEvent] = []
-    for t in world.transactions:
-        pk = txn_pk[t.reference]
-        previous = ""
-        for e in t.events:
-            # Webhooks reach us a moment after the PSP's own timestamp; platform events are recorded as they happen.
-            lag = 1 if e.source in (EventSource.PSP_WEBHOOK, EventSource.PSP_POLL) else 0
-            buffer.append(
-                TransactionEvent(
-                    transaction_id=pk,
-                    occurred_at=e.at,
-                    recorded_at=e.at + timedelta(seconds=lag),
-                    source=e.source,
-                    from_status=previous,
-                    to_status=e.to_status,
-                    psp_status=e.psp_status,
-                    note=e.note,
-                    payload=e.payload,
-                    idempotency_key=event_key(t.reference, e.index),
-                )
-            )
-            previous = e.to_status
-        if len(buffer) >= BATCH:
-            TransactionEvent.objects.bulk_create(buffer, batch_size=BATCH)
-            progress.advance(task, len(buffer))
-            buffer = []
-    if buffer:
-        TransactionEvent.objects.bulk_create(buffer, batch_size=BATCH)
-        progress.advance(task, len(buffer))
+    rows.insert(
+        TransactionEvent,
+        (
+            "transaction",
+            "occurred_at",
+            "recorded_at",
+            "source",
+            "from_status",
+            "to_status",
+            "psp_status",
+            "applied",
+            "note",
+            "payload",
+            "idempotency_key",
+        ),
+        _event_rows(world, txn_pk, rows),
+        progress=progress,
+        task=task,
+    )
 
     audit_record(
         action="simulate.seed",
