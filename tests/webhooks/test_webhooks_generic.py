@@ -179,3 +179,27 @@ def test_a_crash_while_processing_keeps_the_event_and_the_retry_applies_it(
     stored.refresh_from_db()
     assert (stored.status, stored.attempts, stored.error) == (WebhookEventStatus.PROCESSED, 1, "")
     assert Transaction.objects.get(reference="SBP-4").status == "confirmed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_mode_answers_first_and_a_worker_thread_applies(
+    client: Client, make_txn: MakeTxn, settings: Any
+) -> None:
+    settings.PAYDESK_WEBHOOK_PROCESSING = "background"
+    deposit = make_txn("SBP-5", psp="qiwi-like", psp_reference="w-80")
+    body = generic(id="ev-5", psp_reference="w-80")
+
+    response = client.post(
+        "/api/v1/webhooks/psp/qiwi-like", data=body, content_type="application/json", headers=signed(body)
+    )
+
+    assert response.status_code == 200
+    stored = WebhookEvent.objects.get()
+    for _ in range(200):  # the worker thread commits on its own connection; wait for it, never for a fixed time
+        stored.refresh_from_db()
+        if stored.status != WebhookEventStatus.RECEIVED:
+            break
+        time.sleep(0.05)
+    assert stored.status == WebhookEventStatus.PROCESSED
+    deposit.refresh_from_db()
+    assert deposit.status == "confirmed"

@@ -101,6 +101,13 @@ def _database() -> dict[str, Any]:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         if config["ENGINE"] == "django.db.backends.postgresql":
             config.setdefault("TEST", {})["NAME"] = os.environ.get("PAYDESK_TEST_DB_NAME", "test_paydesk")
+            # Under ASGI every request runs in its own thread, so persistent per-thread connections pile up until
+            # PostgreSQL refuses clients (measured: "too many clients" at 200 webhooks/s). A per-process pool
+            # hands a connection to each request and takes it back at its end.
+            config["CONN_MAX_AGE"] = 0
+            config["CONN_HEALTH_CHECKS"] = False
+            pool_size = int(os.environ.get("PAYDESK_DB_POOL_SIZE", "8"))
+            config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -165,6 +172,9 @@ PAYDESK_STRIPE_WEBHOOK_SECRET = os.environ.get("PAYDESK_STRIPE_WEBHOOK_SECRET", 
 PAYDESK_ADYEN_HMAC_KEY = os.environ.get("PAYDESK_ADYEN_HMAC_KEY", "")
 PAYDESK_GENERIC_WEBHOOK_SECRET = os.environ.get("PAYDESK_GENERIC_WEBHOOK_SECRET", "")
 PAYDESK_WEBHOOK_MAX_BYTES = int(os.environ.get("PAYDESK_WEBHOOK_MAX_BYTES", str(512 * 1024)))
+# "task": process each stored event in a Celery task (eager, i.e. inside the request, without REDIS_URL);
+# "background": one in-process thread per server process (answer first, process right after; no broker needed).
+PAYDESK_WEBHOOK_PROCESSING = os.environ.get("PAYDESK_WEBHOOK_PROCESSING", "task")
 # Dotted path of a PspStatusClient factory for the stuck-transaction sweeper ("" = no PSP is polled).
 PAYDESK_PSP_STATUS_CLIENT = os.environ.get("PAYDESK_PSP_STATUS_CLIENT", "")
 
