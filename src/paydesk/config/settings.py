@@ -167,6 +167,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Crypto currencies are not in ISO 4217; their exponents are configured here (code=exponent,...).
 PAYDESK_CRYPTO_CURRENCIES = os.environ.get("PAYDESK_CRYPTO_CURRENCIES", "BTC=8,USDT=6,ETH=9,USDC=6,LTC=8,TRX=6")
 
+# Tickets and SLA: quiet period before a resolved ticket closes itself, attachment cap, default intake team,
+# and whether intake hands new tickets to an available agent right away.
+PAYDESK_TICKET_AUTOCLOSE_HOURS = float(os.environ.get("PAYDESK_TICKET_AUTOCLOSE_HOURS", "72"))
+PAYDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("PAYDESK_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+PAYDESK_DEFAULT_TEAM = os.environ.get("PAYDESK_DEFAULT_TEAM", "payments")
+PAYDESK_AUTO_ASSIGN = _env_bool("PAYDESK_AUTO_ASSIGN", True)
+
 # PSP webhooks (DESIGN §5): an adapter whose secret is unset is off and says so. Bodies above the cap get 413.
 PAYDESK_STRIPE_WEBHOOK_SECRET = os.environ.get("PAYDESK_STRIPE_WEBHOOK_SECRET", "")
 PAYDESK_ADYEN_HMAC_KEY = os.environ.get("PAYDESK_ADYEN_HMAC_KEY", "")

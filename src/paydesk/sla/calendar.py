@@ -302,7 +302,7 @@ class BusinessClock:
         if seconds < 0:
             raise ValueError("cannot add negative business time")
         begin = _epoch(start)
-        merged = _merge((_epoch(p), _epoch(q)) for p, q in pauses)
+        merged = _merge((_epoch(p), _epoch(q)) for p, q in pauses) if pauses else []
         result = self._add_seconds(begin, seconds)
         # Fixed point: every round pushes the result past the business time that pauses swallowed before it.
         while merged:

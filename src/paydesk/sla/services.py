@@ -133,14 +133,25 @@ def sla_policy_update(*, policy_id: int, acting_user: Any | None, **changes: Any
 
 
 def sla_calendar_save(
-    *, name: str, timezone: str, hours: dict[str, Any], always_open: bool = False, acting_user: Any | None
+    *,
+    name: str,
+    timezone: str,
+    hours: dict[str, Any],
+    always_open: bool = False,
+    calendar_id: int | None = None,
+    acting_user: Any | None,
 ) -> BusinessCalendar:
-    """Create or replace a calendar's hours (validated); policies using it are recomputed after commit."""
+    """Create (or, by id or name, replace) a calendar's hours, validated; open tickets are recomputed after commit."""
     CalendarSpec.from_data(timezone=timezone, hours=hours, always_open=always_open)
+    values = {"name": name, "timezone": timezone, "hours": hours, "always_open": always_open}
     with transaction.atomic():
-        calendar, created = BusinessCalendar.objects.update_or_create(
-            name=name, defaults={"timezone": timezone, "hours": hours, "always_open": always_open}
-        )
+        if calendar_id is not None:
+            updated = BusinessCalendar.objects.filter(pk=calendar_id).update(**values)
+            if not updated:
+                raise NotFound(f"calendar {calendar_id} not found")
+            calendar, created = BusinessCalendar.objects.get(pk=calendar_id), False
+        else:
+            calendar, created = BusinessCalendar.objects.update_or_create(name=name, defaults=values)
         audit_record(
             action="sla_calendar.create" if created else "sla_calendar.update",
             actor=acting_user,
