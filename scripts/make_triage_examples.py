@@ -3,6 +3,8 @@
 Each base message (scripts/triage_examples_en.py / _ru.py) is used a few times with different amounts, references,
 methods and dates in its slots, and with the noise real chat has: greetings and sign-offs, lower case, missing
 punctuation, typos, and (Russian) Latin transliteration. Deterministic: the same seed writes the same files.
+All variants of one base message land on the same side of train_triage.is_held_out, so the held-out fifth is made
+of base messages the classifier never saw in any form.
 
     .venv/bin/python scripts/make_triage_examples.py
 """
@@ -16,11 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from triage_examples_en import EN
-from triage_examples_ru import RU
+from train_triage import is_held_out
+from triage_examples_en import EN, EN_MORE
+from triage_examples_ru import RU, RU_MORE
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "paydesk" / "triage" / "data"
-PER_CATEGORY = 70
+PER_CATEGORY = 80
 
 AMOUNTS = {
     "en": [
@@ -381,8 +384,17 @@ def build(bases: dict[str, list[str]], lang: str, seed: int) -> list[dict[str, s
             for template in templates:
                 if len(picked) >= PER_CATEGORY:
                     break
-                text = fill(template, lang, rng)
-                text = text if round_no == 0 and "{" not in template and rng.random() < 0.5 else vary(text, lang, rng)
+                # Every variant of a base message falls on the same side of the held-out split as the base itself,
+                # so the held-out fifth measures messages whose wording the model has never seen.
+                held = is_held_out(template)
+                for _attempt in range(100):
+                    text = fill(template, lang, rng)
+                    plain = round_no == 0 and "{" not in template and rng.random() < 0.5
+                    text = text if plain else vary(text, lang, rng)
+                    if is_held_out(text) == held:
+                        break
+                else:
+                    continue
                 key = text.lower()
                 if key not in seen:
                     seen.add(key)
@@ -394,7 +406,9 @@ def build(bases: dict[str, list[str]], lang: str, seed: int) -> list[dict[str, s
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for lang, bases, seed in (("en", EN, 5), ("ru", RU, 7)):
+    english = {category: EN[category] + EN_MORE[category] for category in EN}
+    russian = {category: RU[category] + RU_MORE[category] for category in RU}
+    for lang, bases, seed in (("en", english, 5), ("ru", russian, 7)):
         rows = build(bases, lang, seed)
         path = OUT / f"examples_{lang}.jsonl"
         with path.open("w", encoding="utf-8") as fh:

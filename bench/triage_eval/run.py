@@ -31,6 +31,7 @@ os.environ.setdefault("PAYDESK_HOME", str(Path(tempfile.gettempdir()) / "paydesk
 from train_triage import BANKING77, is_held_out, load_examples  # noqa: E402
 
 from paydesk.triage.language import transliterate  # noqa: E402
+from paydesk.triage.model import MODEL_PATH, TriageModel  # noqa: E402
 from paydesk.triage.pipeline import Triage  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -60,8 +61,9 @@ def banking77_test() -> list[tuple[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--model", type=Path, default=MODEL_PATH, help="a model file other than the shipped one")
     args = parser.parse_args()
-    triage = Triage()
+    triage = Triage(TriageModel(args.model))
     report: dict[str, object] = {}
 
     sets: dict[str, list[tuple[str, str]]] = {}
