@@ -29,7 +29,9 @@ app.add_typer(token_app, name="token")
 DOMAIN_CLIS: tuple[str, ...] = (
     "paydesk.payments.cli",
     "paydesk.reconciliation.cli",
+    "paydesk.sla.cli",
     "paydesk.triage.cli",
+    "paydesk.replies.cli",
 )
 
 

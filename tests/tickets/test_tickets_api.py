@@ -179,3 +179,26 @@ def test_policy_change_needs_configure_and_recomputes(
     ticket = Ticket.objects.get(pk=created["id"])
     # 24/7 calendar: the deadline is registration + 60 minutes (to the second).
     assert ticket.resolution_due_at == ticket.created_at.replace(microsecond=0) + timedelta(minutes=60)
+
+
+def test_list_and_detail_query_counts_do_not_grow_with_rows(player: Player, deposit: Any, payments_team: Team) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = client_for("alice", "agent")
+    body = {"subject": "x", "body": "y", "player": "p-1", "transactions": ["dep-1"], "tags": ["a"]}
+
+    def counts() -> tuple[int, int]:
+        ticket_id = post(api, "/api/v1/tickets", body).json()["id"]
+        post(api, f"/api/v1/tickets/{ticket_id}/messages", {"body": "reply"})
+        with CaptureQueriesContext(connection) as listed:
+            assert api.get("/api/v1/tickets?limit=200").status_code == 200
+        with CaptureQueriesContext(connection) as shown:
+            assert api.get(f"/api/v1/tickets/{ticket_id}").status_code == 200
+        return len(listed.captured_queries), len(shown.captured_queries)
+
+    first = counts()
+    for _ in range(4):
+        latest = counts()
+    assert Ticket.objects.count() == 5
+    assert latest == first

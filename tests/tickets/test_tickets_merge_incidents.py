@@ -11,6 +11,7 @@ from paydesk.core.errors import ValidationError
 from paydesk.core.models import AuditEvent
 from paydesk.payments.models import Player
 from paydesk.payments.services import transaction_create
+from paydesk.tickets import outbound
 from paydesk.tickets.models import Message, Team, Ticket, TicketTransaction
 from paydesk.tickets.selectors import duplicates_suggest
 from paydesk.tickets.services import (
@@ -81,14 +82,22 @@ def test_merge_refuses_other_players_ticket(player: Player, player_en: Player) -
 
 
 def test_incident_reply_reaches_every_player_and_resolve_resolves_all(
-    player: Player, player_en: Player, payments_team: Team, risk_team: Team
+    player: Player, player_en: Player, payments_team: Team, risk_team: Team, django_capture_on_commit_callbacks: Any
 ) -> None:
     agent = make_user("alice", "agent")
     tickets = [register(player), register(player_en), register(player)]
     ticket_escalate(ticket_id=tickets[2].pk, team="risk", acting_user=agent)
     incident = incident_create(title="PSP X outage", acting_user=agent)
     assert incident_link(incident_id=incident.pk, ticket_ids=[t.pk for t in tickets], acting_user=agent) == 3
-    assert incident_reply(incident_id=incident.pk, body="PSP X is down, we are on it", acting_user=agent) == 3
+    delivered: list[int] = []
+    outbound.register_sender("webchat", delivered.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert incident_reply(incident_id=incident.pk, body="PSP X is down, we are on it", acting_user=agent) == 3
+    finally:
+        outbound.unregister_sender("webchat")
+    # Each player's channel got the reply, after commit.
+    assert sorted(Message.objects.get(pk=m).ticket_id for m in delivered) == sorted(t.pk for t in tickets)
     for t in tickets:
         assert Message.objects.filter(ticket=t, kind="public", body="PSP X is down, we are on it").count() == 1
     assert incident_resolve(incident_id=incident.pk, resolution_code="psp_delay", acting_user=agent) == 3

@@ -67,7 +67,8 @@ def ticket_list(
         qs = qs.filter(language=language)
     if player:
         qs = qs.filter(player__external_id=player)
-    return list(qs.order_by("resolution_due_at", "created_at", "id")[:limit])
+    links = Prefetch("transaction_links", queryset=TicketTransaction.objects.select_related("transaction"))
+    return list(qs.prefetch_related("tags", links).order_by("resolution_due_at", "created_at", "id")[:limit])
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,9 @@ def duplicates_suggest(*, ticket_id: int, window_hours: int = 72) -> list[MergeS
     same_category = Q(category=ticket.category) if ticket.category and ticket.category != Category.OTHER else Q(pk=None)
     candidates = (
         _base()
+        .prefetch_related(
+            "tags", Prefetch("transaction_links", queryset=TicketTransaction.objects.select_related("transaction"))
+        )
         .filter(
             player_id=ticket.player_id,
             status__in=ACTIVE_STATUSES,

@@ -7,12 +7,14 @@ Rules protected:
 - The first public agent reply stops the first-response clock; a player message after it starts next-response.
 - Attachments are checked (type sniffed, size capped) before anything is written; files written to storage are
   removed again if the transaction fails, so nothing is half-written.
+- A public agent reply to a player's ticket is handed to the channel's sender (``outbound``) only after commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,7 @@ from paydesk.core import clock
 from paydesk.core.audit import audit_record
 from paydesk.core.errors import ValidationError
 from paydesk.payments.models import Player, Transaction
+from paydesk.tickets import outbound
 from paydesk.tickets.attachments import CheckedFile, check_attachment
 from paydesk.tickets.enums import Category, Channel, MessageKind, Move, Priority, Status
 from paydesk.tickets.models import Attachment, Message, Tag, Team, Ticket, TicketTransaction
@@ -275,6 +278,8 @@ def message_add(
                 _on_player_message(ticket, acting_user=acting_user, at=now)
             elif kind == MessageKind.PUBLIC:
                 _on_agent_reply(ticket, acting_user=acting_user, at=now)
+                if ticket.player_id is not None:
+                    transaction.on_commit(partial(outbound.deliver, message_id=message.pk, channel=ticket.channel))
             audit_record(
                 action="ticket.message",
                 actor=acting_user,
