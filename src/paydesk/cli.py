@@ -82,6 +82,8 @@ def demo(
     no_trickle: Annotated[bool, typer.Option("--no-trickle", help="Serve without live simulated traffic.")] = False,
 ) -> None:
     """Set up an embedded Paydesk with a seeded simulated world, print demo logins, and serve it."""
+    if not no_serve:
+        os.environ["PAYDESK_SERVING"] = "1"
     _setup_django()
     _check_database()
     from paydesk.simulate import demo as demo_mod
@@ -104,6 +106,7 @@ def serve(
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Don't run periodic jobs in-process.")] = False,
 ) -> None:
     """Serve Paydesk (ASGI, uvicorn). Migrations must have been applied (`paydesk manage migrate`)."""
+    os.environ["PAYDESK_SERVING"] = "1"
     _setup_django()
     _check_database()
     from paydesk.simulate import demo as demo_mod

@@ -104,10 +104,13 @@ def _database() -> dict[str, Any]:
             # Under ASGI every request runs in its own thread, so persistent per-thread connections pile up until
             # PostgreSQL refuses clients (measured: "too many clients" at 200 webhooks/s). A per-process pool
             # hands a connection to each request and takes it back at its end.
-            config["CONN_MAX_AGE"] = 0
-            config["CONN_HEALTH_CHECKS"] = False
-            pool_size = int(os.environ.get("PAYDESK_DB_POOL_SIZE", "8"))
-            config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
+            # One-shot CLI commands and tests connect directly: a pool there only adds a 10 s wait and noisy
+            # retries when the server is unreachable. `paydesk serve`/`demo` set PAYDESK_SERVING=1.
+            if _env_bool("PAYDESK_SERVING") or os.environ.get("PAYDESK_DB_POOL_SIZE"):
+                config["CONN_MAX_AGE"] = 0
+                config["CONN_HEALTH_CHECKS"] = False
+                pool_size = int(os.environ.get("PAYDESK_DB_POOL_SIZE", "8"))
+                config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
