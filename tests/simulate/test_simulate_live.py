@@ -9,6 +9,7 @@ from paydesk.core import clock
 from paydesk.payments.models import Transaction, TransactionEvent
 from paydesk.payments.services import transaction_transition
 from paydesk.simulate.live import PspStep, advance_in_flight, deliver_via_service, live_tick, next_step
+from paydesk.simulate.models import SimulatedPlan
 from paydesk.simulate.seed import seed_world
 from paydesk.simulate.tasks import simulate_live_tick
 
@@ -59,16 +60,30 @@ def test_every_due_step_is_delivered_once_and_plans_end_where_the_generator_said
     for txn in planned:
         txn.refresh_from_db()
         assert txn.status == txn.metadata["sim"]["plan"][-1]["to"]
+    assert SimulatedPlan.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_only_due_plans_are_looked_at() -> None:
+    result = seed_world(players=60, days=6, seed=8, anchor=ANCHOR)
+    assert SimulatedPlan.objects.count() == result.counts["in_flight"]
+    soonest = SimulatedPlan.objects.order_by("due_at").first()
+    assert soonest is not None
+    advanced, _ = advance_in_flight(now=soonest.due_at - timedelta(seconds=1), limit=100)
+    assert advanced == []
+    advanced, _ = advance_in_flight(now=soonest.due_at, limit=100)
+    assert advanced[0] == soonest.transaction.reference
 
 
 @pytest.mark.django_db
 def test_nothing_is_delivered_before_it_is_due() -> None:
     seed_world(players=60, days=6, seed=8, anchor=ANCHOR)
     txn = _planned()[0]
-    first_due = datetime.fromisoformat(txn.metadata["sim"]["plan"][0]["at"])
+    first = txn.metadata["sim"]["plan"][0]
+    first_due = datetime.fromisoformat(first["at"])
 
-    assert next_step(txn, delivered=set(), now=first_due - timedelta(seconds=1)) is None
-    step = next_step(txn, delivered=set(), now=first_due)
+    assert next_step(txn, index=first["i"], now=first_due - timedelta(seconds=1)) is None
+    step = next_step(txn, index=first["i"], now=first_due)
     assert step is not None
     assert step.to_status == txn.metadata["sim"]["plan"][0]["to"]
     assert step.idempotency_key == f"sim:{txn.reference}:{txn.metadata['sim']['plan'][0]['i']}"
@@ -78,26 +93,30 @@ def test_nothing_is_delivered_before_it_is_due() -> None:
 def test_a_step_the_desk_no_longer_accepts_is_kept_as_rejected_and_not_retried() -> None:
     seed_world(players=60, days=6, seed=8, anchor=ANCHOR)
     txn = next(t for t in _planned() if t.kind == "withdrawal" and t.status == "processing")
-    step = next_step(txn, delivered=set(), now=ANCHOR + timedelta(days=60))
-    assert step is not None
-    # The payout failed on the desk's side before the PSP's "paid" arrived.
+    plan = txn.metadata["sim"]["plan"]
+    # The payout failed on the desk's side before the PSP's own word arrived.
     transaction_transition(reference=txn.reference, to_status="failed", source="agent", note="manual fail")
 
-    assert deliver_via_service(step) is False
+    with clock.frozen(ANCHOR + timedelta(days=60)):
+        advanced, refused = advance_in_flight(now=clock.now(), limit=10_000)
+        again = advance_in_flight(now=clock.now(), limit=10_000)
 
+    assert refused.count(txn.reference) == len(plan)
+    assert txn.reference not in advanced
+    assert again == ([], [])
     txn.refresh_from_db()
     assert txn.status == "failed"
-    rejected = TransactionEvent.objects.get(idempotency_key=step.idempotency_key)
+    rejected = TransactionEvent.objects.get(idempotency_key=f"sim:{txn.reference}:{plan[0]['i']}")
     assert rejected.applied is False
-    assert "illegal transition failed -> " in rejected.note
-    assert next_step(txn, delivered={step.idempotency_key}, now=ANCHOR + timedelta(days=60)) != step
+    assert f"illegal transition failed -> {plan[0]['to']}" in rejected.note
+    assert not SimulatedPlan.objects.filter(transaction=txn).exists()
 
 
 @pytest.mark.django_db
 def test_delivering_the_same_step_twice_applies_it_once() -> None:
     seed_world(players=60, days=6, seed=8, anchor=ANCHOR)
     txn = _planned()[0]
-    step = next_step(txn, delivered=set(), now=ANCHOR + timedelta(days=60))
+    step = next_step(txn, index=txn.metadata["sim"]["plan"][0]["i"], now=ANCHOR + timedelta(days=60))
     assert isinstance(step, PspStep)
     assert deliver_via_service(step) is True
     count = TransactionEvent.objects.filter(transaction=txn).count()

@@ -1,39 +1,37 @@
 """Live simulated traffic: new payments for existing players, and the PSPs' next moves on payments in flight.
 
 Two concerns kept apart on purpose. The PSP side decides *what happens next* to a payment: ``next_step`` reads the
-plan the generator stored in ``metadata["sim"]["plan"]`` and returns the first step that is due. Delivery decides
-*how the desk hears about it*: ``deliver_via_service`` calls ``transaction_transition`` directly; a webhook
-deliverer (sign the step and POST it to ``/api/v1/webhooks/psp/{psp}``) can replace it without touching the PSP
-side. Every step carries a stable idempotency key (``sim:<reference>:<index>``), so a step delivered twice, or
-by both paths, is applied once. A step the desk no longer accepts (an agent moved the payment elsewhere) is kept on
-the timeline as rejected and never retried.
+plan the generator stored in ``metadata["sim"]["plan"]`` and returns the step that is due (a ``SimulatedPlan`` row
+per payment says which step is next and when, so finding due work is an index lookup). Delivery decides *how the
+desk hears about it*: ``deliver_via_service`` calls ``transaction_transition`` directly; a webhook deliverer (sign
+the step and POST it to ``/api/v1/webhooks/psp/{psp}``) can replace it without touching the PSP side. Every step
+carries a stable idempotency key (``sim:<reference>:<index>``), so a step delivered twice, or by both paths, is
+applied once. A step the desk no longer accepts (an agent moved the payment elsewhere) is kept on the timeline as
+rejected and never retried.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db import transaction
 
 from paydesk.core import clock
 from paydesk.core.errors import PaydeskError
 from paydesk.payments.enums import (
-    ChargebackStatus,
-    DepositStatus,
     EventSource,
     MethodType,
-    RefundStatus,
-    WithdrawalStatus,
 )
 from paydesk.payments.machines import IllegalTransition
-from paydesk.payments.models import PaymentMethod, Player, Psp, Transaction, TransactionEvent
+from paydesk.payments.models import PaymentMethod, Player, Psp, Transaction
 from paydesk.payments.services import transaction_create, transaction_record_rejected, transaction_transition
 from paydesk.simulate.catalogue import REGIONS
+from paydesk.simulate.models import SimulatedPlan
 from paydesk.simulate.seed import psps_ensure
 from paydesk.simulate.world import (
     REFERENCE_PREFIXES,
@@ -48,29 +46,6 @@ from paydesk.simulate.world import (
 logger = logging.getLogger(__name__)
 
 LIVE_TAG = "LIVE"
-# Statuses from which a planned step can still follow (open states plus the settled ones a late reversal leaves).
-_PLANNABLE = {
-    *(
-        DepositStatus.INITIATED,
-        DepositStatus.PENDING,
-        DepositStatus.CONFIRMED,
-        DepositStatus.HELD,
-        DepositStatus.CREDITED,
-        DepositStatus.PARTIALLY_REFUNDED,
-    ),
-    *(
-        WithdrawalStatus.REQUESTED,
-        WithdrawalStatus.VERIFICATION,
-        WithdrawalStatus.AWAITING_DOCUMENTS,
-        WithdrawalStatus.HELD,
-        WithdrawalStatus.APPROVED,
-        WithdrawalStatus.PROCESSING,
-        WithdrawalStatus.PAID,
-    ),
-    *(RefundStatus.REQUESTED, RefundStatus.PENDING),
-    *(ChargebackStatus.NEEDS_RESPONSE, ChargebackStatus.UNDER_REVIEW, ChargebackStatus.WON),
-}
-CANDIDATE_LIMIT = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,28 +81,30 @@ def _plan(txn: Transaction) -> list[EventSpec]:
     return [EventSpec.from_plan(item) for item in items if isinstance(item, dict)]
 
 
-def next_step(txn: Transaction, *, delivered: set[str], now: datetime) -> PspStep | None:
-    """The PSP side: the first planned step not yet delivered, if it is due by ``now``."""
-    for spec in _plan(txn):
-        if event_key(txn.reference, spec.index) in delivered:
-            continue
-        if spec.at > now:
-            return None
-        return PspStep(
-            reference=txn.reference,
-            kind=txn.kind,
-            psp=txn.psp.code if txn.psp_id and txn.psp else None,
-            psp_reference=txn.psp_reference,
-            index=spec.index,
-            at=spec.at,
-            to_status=spec.to_status,
-            source=spec.source,
-            psp_status=spec.psp_status,
-            note=spec.note,
-            payload=spec.payload,
-            stage=spec.stage,
-        )
-    return None
+def next_step(txn: Transaction, *, index: int, now: datetime) -> PspStep | None:
+    """The PSP side: step ``index`` of the payment's plan, if the plan has it and it is due by ``now``."""
+    spec = next((e for e in _plan(txn) if e.index == index), None)
+    if spec is None or spec.at > now:
+        return None
+    return PspStep(
+        reference=txn.reference,
+        kind=txn.kind,
+        psp=txn.psp.code if txn.psp_id and txn.psp else None,
+        psp_reference=txn.psp_reference,
+        index=spec.index,
+        at=spec.at,
+        to_status=spec.to_status,
+        source=spec.source,
+        psp_status=spec.psp_status,
+        note=spec.note,
+        payload=spec.payload,
+        stage=spec.stage,
+    )
+
+
+def following(txn: Transaction, index: int) -> EventSpec | None:
+    """The planned step after ``index``, or None when the plan ends there."""
+    return next((e for e in _plan(txn) if e.index > index), None)
 
 
 def deliver_via_service(step: PspStep) -> bool:
@@ -169,44 +146,40 @@ class TickResult:
         return {"created": list(self.created), "advanced": list(self.advanced), "refused": list(self.refused)}
 
 
-def _candidates(limit: int) -> list[Transaction]:
-    return list(
-        Transaction.objects.select_related("psp")
-        .filter(status__in=_PLANNABLE)
-        .filter(Q(metadata__sim__has_key="plan"))
-        .order_by("status_changed_at", "id")[:limit]
-    )
-
-
-def _delivered_keys(txns: Iterable[Transaction]) -> set[str]:
-    ids = [t.pk for t in txns]
-    if not ids:
-        return set()
-    return set(
-        TransactionEvent.objects.filter(transaction_id__in=ids, idempotency_key__startswith="sim:").values_list(
-            "idempotency_key", flat=True
-        )
-    )
-
-
 def advance_in_flight(
     *, now: datetime, limit: int, deliver: Deliver = deliver_via_service
 ) -> tuple[list[str], list[str]]:
-    """Deliver every due planned step, oldest payments first, at most ``limit`` steps."""
-    txns = _candidates(CANDIDATE_LIMIT)
-    delivered = _delivered_keys(txns)
+    """Deliver due planned steps, the longest-waiting first, at most ``limit`` of them."""
     advanced: list[str] = []
     refused: list[str] = []
-    for txn in txns:
+    due = SimulatedPlan.objects.select_related("transaction", "transaction__psp").filter(due_at__lte=now)
+    for cursor in due.order_by("due_at", "transaction_id")[:limit]:
+        txn = cursor.transaction
+        index = cursor.next_index
         while len(advanced) + len(refused) < limit:
-            step = next_step(txn, delivered=delivered, now=now)
+            step = next_step(txn, index=index, now=now)
             if step is None:
                 break
             (advanced if deliver(step) else refused).append(step.reference)
-            delivered.add(step.idempotency_key)
+            upcoming = following(txn, index)
+            if upcoming is None:
+                index = -1
+                break
+            index = upcoming.index
+        _move_cursor(cursor, txn=txn, index=index)
         if len(advanced) + len(refused) >= limit:
             break
     return advanced, refused
+
+
+def _move_cursor(cursor: SimulatedPlan, *, txn: Transaction, index: int) -> None:
+    if index < 0:
+        cursor.delete()
+        return
+    if index == cursor.next_index:
+        return
+    upcoming = next(e for e in _plan(txn) if e.index == index)
+    SimulatedPlan.objects.filter(pk=cursor.pk).update(next_index=index, due_at=upcoming.at)
 
 
 class _LiveBuilder(WorldBuilder):
@@ -285,19 +258,22 @@ def create_new(*, rng: random.Random, now: datetime, count: int) -> list[str]:
 def _create(spec: TxnSpec, *, player: Player, method: PaymentMethod, psp: Psp) -> str:
     metadata = spec.metadata(LIVE_TAG)
     metadata["sim"]["live"] = True
-    txn = transaction_create(
-        reference=spec.reference,
-        kind=spec.kind,
-        player=player,
-        amount_minor=spec.amount_minor,
-        currency=spec.currency,
-        method=method,
-        psp=psp,
-        psp_reference=spec.psp_reference,
-        metadata=metadata,
-        created_at=spec.created_at,
-        source=EventSource.PLATFORM,
-    )
+    with transaction.atomic():
+        txn = transaction_create(
+            reference=spec.reference,
+            kind=spec.kind,
+            player=player,
+            amount_minor=spec.amount_minor,
+            currency=spec.currency,
+            method=method,
+            psp=psp,
+            psp_reference=spec.psp_reference,
+            metadata=metadata,
+            created_at=spec.created_at,
+            source=EventSource.PLATFORM,
+        )
+        if spec.plan:
+            SimulatedPlan.objects.create(transaction=txn, next_index=spec.plan[0].index, due_at=spec.plan[0].at)
     return txn.reference
 
 

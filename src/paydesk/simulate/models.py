@@ -25,3 +25,20 @@ class SimulatedWorld(models.Model):
 
     def __str__(self) -> str:
         return f"world {self.tag} (seed {self.seed}, {self.players} players, {self.days} days)"
+
+
+class SimulatedPlan(models.Model):
+    """Where a simulated payment's plan stands: the index and due time of its next step.
+
+    The plan itself lives in the transaction's ``metadata["sim"]["plan"]``; this row only makes "what is due now"
+    an index lookup. It is deleted when the plan has been played to the end.
+    """
+
+    transaction = models.OneToOneField(
+        "payments.Transaction", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    next_index = models.PositiveIntegerField()
+    due_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"plan of #{self.transaction_id}: step {self.next_index} due {self.due_at:%Y-%m-%d %H:%M}"

@@ -29,7 +29,7 @@ from paydesk.core.audit import audit_record
 from paydesk.payments.enums import EventSource, Kind
 from paydesk.payments.models import PaymentMethod, Player, Psp, Transaction, TransactionEvent
 from paydesk.simulate.catalogue import PSPS
-from paydesk.simulate.models import SimulatedWorld
+from paydesk.simulate.models import SimulatedPlan, SimulatedWorld
 from paydesk.simulate.world import TxnSpec, World, event_key, generate_world, validate_history, world_tag
 
 BATCH = 2000
@@ -432,6 +432,15 @@ def _write(
         txn_pk.update(
             Transaction.objects.filter(reference__in=[t.reference for t in generation]).values_list("reference", "pk")
         )
+
+    planned = [t for t in world.transactions if t.plan]
+    rows.insert(
+        SimulatedPlan,
+        ("transaction", "next_index", "due_at"),
+        ((txn_pk[t.reference], t.plan[0].index, dt(t.plan[0].at)) for t in planned),
+        progress=progress,
+        task=None,
+    )
 
     task = progress.task("timeline events", counts["events"])
     rows.insert(
