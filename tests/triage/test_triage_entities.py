@@ -166,6 +166,10 @@ def test_crypto_currency_implies_crypto_method() -> None:
         ("12.05", date(2026, 5, 12)),
         ("03.10.2024", date(2024, 10, 3)),
         ("2024-11-02", date(2024, 11, 2)),
+        ("on the 14th", date(2026, 11, 14)),
+        ("since the 28th", date(2026, 10, 28)),  # the 28th of this month is still ahead: last month's
+        ("пополнил 14-го", date(2026, 11, 14)),
+        ("14-го октября", date(2026, 10, 14)),
     ],
 )
 def test_dates_in_both_languages_relative_to_now(text: str, expected: date) -> None:

@@ -355,6 +355,11 @@ _MONTH_DATE_RE = re.compile(
 )
 
 
+_DAY_OF_MONTH_RE = re.compile(
+    r"(?<!\w)(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b|(?<![\w.])(?P<d2>\d{1,2})-?го(?!\w)"
+)
+
+
 def _past(candidate: date, today: date) -> date:
     """A day-and-month date without a year means the most recent one: players write about the past."""
     if candidate > today:
@@ -417,6 +422,19 @@ def extract_date(text: str, now: datetime) -> date | None:
         parsed = _dateparser_phrase(match.group(0).lower().replace("-го", ""), today)
         if parsed is not None:
             found.append((match.start(), parsed if (match["y1"] or match["y2"]) else _past(parsed, today)))
+    for match in _DAY_OF_MONTH_RE.finditer(text):
+        if any(start <= match.start() < start + 20 for start, _ in found):
+            continue  # "14-го октября" was read with its month above
+        day = int(match["d"] or match["d2"])
+        month_start = today.replace(day=1)
+        for candidate_month in (month_start, (month_start - timedelta(days=1)).replace(day=1)):
+            try:
+                candidate = candidate_month.replace(day=day)
+            except ValueError:
+                continue
+            if candidate <= today:
+                found.append((match.start(), candidate))
+                break
     if not found:
         return None
     return min(found, key=lambda item: item[0])[1]
