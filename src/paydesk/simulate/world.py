@@ -20,7 +20,7 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from paydesk.payments.enums import (
@@ -1220,6 +1220,7 @@ def generate_world(*, players: int, days: int, seed: int, anchor: datetime) -> W
         raise ValueError("a world needs at least one player and one day")
     if anchor.tzinfo is None:
         raise ValueError("the anchor must be timezone-aware")
+    anchor = anchor.astimezone(UTC)  # local hours are computed from UTC offsets
     tag = world_tag(seed=seed, players=players, days=days)
     builder = WorldBuilder(random.Random(seed), tag=tag, anchor=anchor)
     window_start = anchor - timedelta(days=days)
