@@ -156,6 +156,8 @@ def test_crypto_currency_implies_crypto_method() -> None:
         ("3 дня назад", date(2026, 11, 23)),
         ("неделю назад", date(2026, 11, 19)),
         ("two weeks ago", date(2026, 11, 12)),
+        ("a few days ago", date(2026, 11, 23)),
+        ("несколько дней назад", date(2026, 11, 23)),
         ("last friday", date(2026, 11, 20)),
         ("on monday", date(2026, 11, 23)),
         ("в пятницу", date(2026, 11, 20)),

@@ -304,7 +304,7 @@ def extract_method(text: str, currency: str | None = None) -> str | None:
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
     "один": 1, "одну": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "десять": 10,
-    "пару": 2, "couple": 2,
+    "пару": 2, "couple": 2, "few": 3, "a few": 3, "several": 3, "несколько": 3, "neskolko": 3,
 }  # fmt: skip
 _WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
@@ -322,8 +322,8 @@ _UNIT_DAYS = (
     (r"week|weeks|недел\w*|nedel\w*", 7),
 )
 _RELATIVE_RE = re.compile(
-    r"\b(?P<n>\d{1,3}|a|an|one|two|three|four|five|six|seven|ten|couple(?: of)?|один|одну|два|две|три|четыре|пять|"
-    r"шесть|десять|пару)?\s*(?P<unit>days?|weeks?|дн\w*|день|недел\w*|сутк\w*|суток|dnya|dney|nedel\w*)\s+"
+    r"\b(?P<n>\d{1,3}|a few|few|several|a|an|one|two|three|four|five|six|seven|ten|couple(?: of)?|один|одну|два|две|"
+    r"три|четыре|пять|шесть|десять|пару|несколько|neskolko)?\s*(?P<unit>days?|weeks?|дн\w*|день|недел\w*|сутк\w*|суток|dnya|dney|nedel\w*)\s+"
     r"(?P<dir>ago|назад|nazad)",
     re.IGNORECASE,
 )
