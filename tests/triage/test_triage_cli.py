@@ -122,6 +122,7 @@ def test_bad_batch_lines_are_named_and_the_rest_is_triaged(app: typer.Typer, tmp
         b'{"id": {"x": 1}, "text": "hi"}\n'
         b"\xff\xfe\x00\x01binary\n"
         b'{"id": 9, "text": "\\u0000\\ud800 odd but valid"}\n'
+        b'{"id": NaN, "text": "hi"}\n'
     )
     result = CliRunner().invoke(app, ["triage", "--batch", str(batch), "--json"])
     assert result.exit_code == 1
@@ -133,7 +134,8 @@ def test_bad_batch_lines_are_named_and_the_rest_is_triaged(app: typer.Typer, tmp
         "paydesk: line 6: text must be a string, got int",
         "paydesk: line 7: id must be a string or a number, got dict",
         "paydesk: line 8: not valid JSON (Expecting value: line 1 column 1 (char 0))",
-        "paydesk: error: 6 input line(s) refused (see above); the others were triaged",
+        "paydesk: line 10: id must be a finite number, got nan",
+        "paydesk: error: 7 input line(s) refused (see above); the others were triaged",
     ]
 
 

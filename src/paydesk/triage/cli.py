@@ -9,6 +9,7 @@ and the command then exits 1; a message cut to the size cap is reported on stder
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -53,6 +54,9 @@ def _batch_lines(stream: BinaryIO) -> Iterator[tuple[int, Any, str | None, str |
             continue
         if ident is not None and not isinstance(ident, str | int | float):
             yield number, None, None, f"id must be a string or a number, got {type(ident).__name__}"
+            continue
+        if isinstance(ident, float) and not math.isfinite(ident):
+            yield number, None, None, f"id must be a finite number, got {ident}"
             continue
         yield number, ident, text, None
 
