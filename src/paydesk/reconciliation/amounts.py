@@ -18,7 +18,9 @@ import polars as pl
 from paydesk.core.money import MoneyError, currency_exponent, parse_minor
 from paydesk.reconciliation.errors import ReportError
 
-_PLAIN = r"^-?[0-9]+(?:\.[0-9]+)?$"
+# Plain decimals; a bare fraction (".11", Adyen) is read as 0.11.
+_WIDE_SCALE = 18
+_PLAIN = r"^-?(?:[0-9]{1,20}(?:\.[0-9]{1,18})?|\.[0-9]{1,18})$"
 # int64 holds 18 digits safely; more is refused rather than wrapped.
 _MAX_DIGITS = 18
 
@@ -49,7 +51,7 @@ ZONE_ABBREVIATIONS: dict[str, int] = {
 
 def blank_to_null(expr: pl.Expr) -> pl.Expr:
     stripped = expr.str.strip_chars()
-    return pl.when(stripped == "").then(None).otherwise(stripped)
+    return pl.when(stripped != "").then(stripped)
 
 
 def ungroup(values: pl.Series, *, decimal: str, group: str) -> pl.Series:
@@ -81,6 +83,85 @@ def implied_decimals(values: pl.Series, places: int) -> pl.Series:
     ).to_series()
 
 
+def _exponents(frame: pl.DataFrame, currency_columns: set[str]) -> dict[str, int]:
+    exponents: dict[str, int] = {}
+    for name in currency_columns:
+        for code in frame[name].unique().to_list():
+            if code is None or code in exponents:
+                continue
+            try:
+                exponents[code] = currency_exponent(code)
+            except MoneyError:
+                continue  # refused below, only if an amount is actually in this currency
+    return exponents
+
+
+def convert(
+    frame: pl.DataFrame,
+    amounts: dict[str, tuple[str, str]],
+    *,
+    path: str | Path,
+    row_column: str = "source_row",
+) -> pl.DataFrame:
+    """Add Int64 minor-unit columns to ``frame``: ``{output: (amount column, currency column)}``, all at once.
+
+    Amount and currency columns must already be stripped with blanks as null (``text`` does that). Integer math
+    only: ``"12.3"`` in EUR is the digits 123 with one decimal, times 10**(2 - 1) = 1230. A value with more
+    decimals than its currency is exact only if the extra digits are zeros; otherwise it is refused, never
+    rounded. A zero with no currency (Checkout.com fee-only lines) says nothing and becomes null. A refusal names
+    the file, the row and the column, with ``money.parse_minor``'s own message for the value.
+    """
+    exponents = _exponents(frame, {currency for _, currency in amounts.values()})
+    # Polars decimals do the digit work: a value read at 18 decimals equals itself read at the currency's exponent
+    # only when nothing was cut off. (Decimal casts truncate, so that comparison is the no-rounding check.)
+    wide = pl.Decimal(38, _WIDE_SCALE)
+    steps: list[list[pl.Expr]] = [[], [], []]
+    for out, (value_column, currency_column) in amounts.items():
+        value = pl.col(value_column)
+        currency = pl.col(currency_column)
+        if frame.select((currency.is_null() & value.is_not_null()).any()).item():
+            value = pl.when(currency.is_null() & value.str.contains(r"^-?0*\.?0*$")).then(None).otherwise(value)
+        steps[0] += [
+            value.alias(f"{out}__v"),
+            currency.replace_strict(exponents, default=None, return_dtype=pl.Int64).alias(f"{out}__e"),
+        ]
+        v, e = pl.col(f"{out}__v"), pl.col(f"{out}__e")
+        minor: pl.Expr = pl.lit(None, pl.Int64)
+        exact: pl.Expr = pl.lit(False)
+        for k in sorted(set(exponents.values()), reverse=True):
+            narrow = v.cast(pl.Decimal(38, k), strict=False)
+            minor = pl.when(e == k).then((narrow * (10**k)).cast(pl.Int64, strict=False)).otherwise(minor)
+            exact = pl.when(e == k).then(narrow == v.cast(wide, strict=False)).otherwise(exact)
+        steps[1] += [minor.alias(out), exact.alias(f"{out}__x"), v.str.contains(_PLAIN).alias(f"{out}__ok")]
+        steps[2] += [
+            (
+                v.is_not_null()
+                & (
+                    ~pl.col(f"{out}__ok").fill_null(False)
+                    | e.is_null()
+                    | pl.col(out).is_null()
+                    | ~pl.col(f"{out}__x").fill_null(False)
+                    | (pl.col(out).abs() >= 10**_MAX_DIGITS)
+                )
+            ).alias(f"{out}__bad")
+        ]
+    work = frame
+    for step in steps:
+        work = work.with_columns(step)
+    failed = work.select([pl.col(f"{out}__bad").any().alias(out) for out in amounts]).row(0, named=True)
+    for out, bad in failed.items():
+        if bad:
+            value_column, currency_column = amounts[out]
+            offender = work.filter(pl.col(f"{out}__bad")).row(0, named=True)
+            _raise_for(
+                {"r": offender[row_column], "v": offender[value_column], "c": offender[currency_column]},
+                path=path,
+                column=value_column,
+            )
+    temporary = [f"{out}__{part}" for out in amounts for part in ("v", "e", "x", "ok", "bad")]
+    return work.drop(temporary)
+
+
 def to_minor(
     values: pl.Series,
     currencies: pl.Series | str | None,
@@ -92,58 +173,21 @@ def to_minor(
     """Decimal strings (major units) -> Int64 minor units of each row's currency; blank -> null."""
     frame = pl.DataFrame(
         {
-            "v": values.cast(pl.String),
-            "c": currencies if isinstance(currencies, pl.Series) else pl.repeat(currencies, len(values), eager=True),
-            "r": rows,
+            column: values.cast(pl.String),
+            "__currency": currencies
+            if isinstance(currencies, pl.Series)
+            else pl.repeat(currencies, len(values), eager=True),
+            "__row": rows,
         }
     ).with_columns(
-        v=blank_to_null(pl.col("v")).str.replace(r"^(-?)\.", "${1}0."),
-        c=blank_to_null(pl.col("c").cast(pl.String)).str.to_uppercase(),
+        blank_to_null(pl.col(column)),
+        blank_to_null(pl.col("__currency").cast(pl.String)).str.to_uppercase(),
     )
-    # A zero with no currency (Checkout.com fee-only lines) says nothing: it becomes null, not an error.
-    frame = frame.with_columns(
-        v=pl.when(pl.col("c").is_null() & pl.col("v").str.contains(r"^-?0+(?:\.0+)?$")).then(None).otherwise("v")
-    )
-    exponents: dict[str, int] = {}
-    for code in frame.filter(pl.col("v").is_not_null())["c"].unique().to_list():
-        if code is None:
-            continue
-        try:
-            exponents[code] = currency_exponent(code)
-        except MoneyError as exc:
-            row = frame.filter((pl.col("c") == code) & pl.col("v").is_not_null())["r"][0]
-            raise ReportError(path, exc.message, row=row, column=column) from exc
-    frame = frame.with_columns(
-        e=pl.col("c").replace_strict(exponents, default=None, return_dtype=pl.Int64),
-        ip=pl.col("v").str.extract(r"^-?([0-9]+)", 1),
-        fp=pl.col("v").str.extract(r"\.([0-9]+)$", 1).fill_null(""),
-    )
-    bad = pl.col("v").is_not_null() & (
-        ~pl.col("v").str.contains(_PLAIN)
-        | pl.col("e").is_null()
-        | (pl.col("fp").str.strip_chars_end("0").str.len_chars() > pl.col("e"))
-        | (pl.col("ip").str.len_chars() + pl.col("e") > _MAX_DIGITS)
-    )
-    offenders = frame.filter(bad)
-    if offenders.height:
-        _raise_for(offenders.row(0, named=True), path=path, column=column, raw=values)
-    if not exponents:
-        return pl.Series(values.name, [None] * len(values), dtype=pl.Int64)
-    digits: pl.Expr | None = None
-    for exponent in sorted(set(exponents.values())):
-        piece = pl.col("ip") + pl.col("fp").str.pad_end(exponent, "0").str.slice(0, exponent)
-        digits = (
-            pl.when(pl.col("e") == exponent).then(piece)
-            if digits is None
-            else digits.when(pl.col("e") == exponent).then(piece)  # type: ignore[attr-defined]
-        )
-    assert digits is not None
-    magnitude = digits.otherwise(None).cast(pl.Int64)  # type: ignore[attr-defined]
-    signed = pl.when(pl.col("v").str.starts_with("-")).then(-magnitude).otherwise(magnitude)
-    return frame.select(signed.alias(values.name))[values.name]
+    converted = convert(frame, {"__minor": (column, "__currency")}, path=path, row_column="__row")
+    return converted["__minor"].alias(values.name)
 
 
-def _raise_for(offender: dict[str, object], *, path: str | Path, column: str, raw: pl.Series) -> None:
+def _raise_for(offender: dict[str, object], *, path: str | Path, column: str) -> None:
     row = offender["r"]
     value = str(offender["v"])
     code = offender["c"]

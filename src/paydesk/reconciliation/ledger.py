@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from paydesk.reconciliation.amounts import blank_to_null, to_minor
+from paydesk.reconciliation.amounts import convert
 from paydesk.reconciliation.errors import ReportError
-from paydesk.reconciliation.parsers.base import read_table, require, text
+from paydesk.reconciliation.parsers.base import read_columns, read_header, require_header
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -51,7 +51,7 @@ def _statuses_by_kind() -> dict[str, frozenset[str]]:
 
 def _times(values: pl.Series, rows: pl.Series, *, path: str | Path, column: str) -> pl.Series:
     """ISO 8601 -> UTC; a value without an offset is UTC. Mixed notations are parsed one by one."""
-    cleaned = pl.select(blank_to_null(pl.lit(values))).to_series()
+    cleaned = values
     parsed = cleaned.str.to_datetime(time_zone="UTC", strict=False)
     missing = cleaned.is_not_null() & parsed.is_null()
     if missing.any():
@@ -70,73 +70,73 @@ def _times(values: pl.Series, rows: pl.Series, *, path: str | Path, column: str)
 
 
 def read_ledger_csv(path: str | Path) -> pl.DataFrame:
-    raw = read_table(path)
-    require(raw, path, ("reference", "kind", "status", "amount", "currency", "created_at"))
+    header = read_header(path)
+    require_header(header, path, ("reference", "kind", "status", "amount", "currency", "created_at"))
+    raw = read_columns(path, LEDGER_COLUMNS).with_columns(
+        pl.col("kind").str.to_lowercase(),
+        pl.col("status").str.to_lowercase(),
+        pl.col("currency").str.to_uppercase(),
+        pl.col("psp").str.to_lowercase(),
+        pl.col("method").str.to_lowercase(),
+    )
     rows = raw["source_row"]
-    reference = text(raw, "reference")
-    blank = reference.is_null()
-    if blank.any():
-        raise ReportError(path, "reference is empty", row=rows.filter(blank)[0], column="reference")
+    reference = raw["reference"]
+    if reference.null_count():
+        raise ReportError(path, "reference is empty", row=rows.filter(reference.is_null())[0], column="reference")
     repeated = reference.is_duplicated()
     if repeated.any():
         first = reference.filter(repeated)[0]
         second = rows.filter(reference == first)[1]
         raise ReportError(path, f"reference {first!r} appears more than once", row=second, column="reference")
-    kind = text(raw, "kind").str.to_lowercase()
-    status = text(raw, "status").str.to_lowercase()
     allowed = _statuses_by_kind()
-    bad_kind = ~kind.is_in(list(allowed)) | kind.is_null()
+    bad_kind = ~raw["kind"].is_in(list(allowed)).fill_null(False)
     if bad_kind.any():
         index = bad_kind.arg_true()[0]
         raise ReportError(
-            path, f"unknown kind {kind[index]!r}; expected one of {', '.join(allowed)}", row=rows[index], column="kind"
+            path,
+            f"unknown kind {raw['kind'][index]!r}; expected one of {', '.join(allowed)}",
+            row=rows[index],
+            column="kind",
         )
-    pairs = pl.DataFrame(
-        [(k, s) for k, statuses in allowed.items() for s in statuses], schema=["kind", "status"], orient="row"
-    )
-    checked = pl.DataFrame({"kind": kind, "status": status, "r": rows}).join(
-        pairs.with_columns(ok=pl.lit(True)), on=["kind", "status"], how="left"
-    )
-    bad_status = checked.filter(pl.col("ok").is_null())
-    if bad_status.height:
-        first = bad_status.row(0, named=True)
+    pairs = [f"{kind}:{status}" for kind, statuses in allowed.items() for status in statuses]
+    bad_status = ~(raw["kind"] + ":" + raw["status"].fill_null("")).is_in(pairs)
+    if bad_status.any():
+        index = bad_status.arg_true()[0]
+        kind, status = raw["kind"][index], raw["status"][index]
         raise ReportError(
             path,
-            f"status {first['status']!r} is not a {first['kind']} status; expected one of "
-            f"{', '.join(sorted(allowed[first['kind']]))}",
-            row=first["r"],
+            f"status {status!r} is not a {kind} status; expected one of {', '.join(sorted(allowed[kind]))}",
+            row=rows[index],
             column="status",
         )
-    currency = text(raw, "currency").str.to_uppercase()
-    amount = to_minor(text(raw, "amount"), currency, rows, path=path, column="amount")
+    # A PSP reference names one transaction of its PSP (the database enforces the same).
+    keyed = raw.filter(pl.col("psp_reference").is_not_null())
+    clash = keyed.select(pl.struct("psp", "psp_reference").is_duplicated()).to_series()
+    if clash.any():
+        second = keyed.filter(clash).row(1, named=True)
+        raise ReportError(
+            path,
+            f"psp_reference {second['psp_reference']!r} of {second['psp']} appears more than once",
+            row=second["source_row"],
+            column="psp_reference",
+        )
+    raw = convert(raw, {"amount_minor": ("amount", "currency")}, path=path)
+    amount = raw["amount_minor"]
     problem = amount.is_null() | (amount < 0)
     if problem.any():
         index = problem.arg_true()[0]
-        what = "amount is empty" if amount[index] is None else f"amount {text(raw, 'amount')[index]!r} is negative"
+        what = "amount is empty" if amount[index] is None else f"amount {raw['amount'][index]!r} is negative"
         raise ReportError(
             path,
             what + " (ledger amounts are unsigned; the kind gives the direction)",
             row=rows[index],
             column="amount",
         )
-    created = _times(text(raw, "created_at"), rows, path=path, column="created_at")
+    created = _times(raw["created_at"], rows, path=path, column="created_at")
     if created.is_null().any():
         raise ReportError(path, "created_at is empty", row=rows.filter(created.is_null())[0], column="created_at")
-    frame = pl.DataFrame(
-        {
-            "reference": reference,
-            "kind": kind,
-            "status": status,
-            "player_id": text(raw, "player_id"),
-            "amount_minor": amount,
-            "currency": currency,
-            "psp": text(raw, "psp").str.to_lowercase(),
-            "psp_reference": text(raw, "psp_reference"),
-            "method": text(raw, "method").str.to_lowercase(),
-            "created_at": created,
-            "updated_at": _times(text(raw, "updated_at"), rows, path=path, column="updated_at"),
-            "source_row": rows,
-        }
+    frame = raw.with_columns(
+        created_at=created, updated_at=_times(raw["updated_at"], rows, path=path, column="updated_at")
     )
     return frame.select([pl.col(name).cast(dtype) for name, dtype in LEDGER_SCHEMA.items()])
 

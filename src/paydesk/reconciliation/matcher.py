@@ -113,13 +113,11 @@ class ReconResult:
         }
 
 
-def _first_per_report_row(joined: pl.DataFrame, stage: str, relation: str) -> pl.DataFrame:
-    return (
-        joined.group_by("rid")
-        .agg(pl.col("lid").min())
-        .with_columns(stage=pl.lit(stage), relation=pl.lit(relation))
-        .select("rid", "lid", "stage", "relation")
-    )
+LINE_FIELDS = (
+    "rid", "source_row", "record_type", "psp_reference", "merchant_reference", "amount_minor", "currency",
+    "raw_status", "family",
+)  # fmt: skip
+LEDGER_FIELDS = ("lid", "ledger_reference", "ledger_amount_minor", "ledger_currency", "ledger_status", "family")
 
 
 def _join_stage(
@@ -131,16 +129,24 @@ def _join_stage(
     parent: bool,
     stage: str,
 ) -> pl.DataFrame:
+    """Pairs of one stage. Ledger keys are unique within a PSP (reference; PSP reference, as in the database),
+    so a line finds at most one ledger row per stage."""
     left = pool.filter(pl.col(report_key).is_not_null())
     if parent:
-        left = left.filter(pl.col("family") != "pay").with_columns(family=pl.lit("pay"))
-    joined = left.select("rid", report_key, "family").join(
-        ledger.select("lid", ledger_key, "family"),
-        left_on=[report_key, "family"],
-        right_on=[ledger_key, "family"],
-        how="inner",
+        left = left.filter(pl.col("family") != "pay")
+    families = ["pay"] if parent else left["family"].unique().to_list()
+    right = ledger.filter(pl.col("family").is_in(families)).select(*LEDGER_FIELDS, pl.col(ledger_key).alias("__key"))
+    joined = left.select(*LINE_FIELDS, pl.col(report_key).alias("__key")).join(
+        right, on="__key", how="inner", suffix="_ledger"
     )
-    return _first_per_report_row(joined, stage, "parent" if parent else "own")
+    if not parent:
+        joined = joined.filter(pl.col("family") == pl.col("family_ledger"))
+    return joined.select(
+        *LINE_FIELDS[:-1],
+        *LEDGER_FIELDS[:-1],
+        pl.lit(stage).alias("stage"),
+        pl.lit("parent" if parent else "own").alias("relation"),
+    )
 
 
 def _fuzzy(pool: pl.DataFrame, ledger: pl.DataFrame, window: timedelta) -> pl.DataFrame:
@@ -163,8 +169,12 @@ def _fuzzy(pool: pl.DataFrame, ledger: pl.DataFrame, window: timedelta) -> pl.Da
             | (pl.col("method") == pl.col("ledger_method"))
         )
     )
-    unique = joined.filter((pl.len().over("rid") == 1) & (pl.len().over("lid") == 1))
-    return unique.select("rid", "lid").with_columns(stage=pl.lit("fuzzy"), relation=pl.lit("own"))
+    unique = joined.filter((pl.len().over("rid") == 1) & (pl.len().over("lid") == 1)).select("rid", "lid")
+    return (
+        unique.join(pool.select(*LINE_FIELDS[:-1]), on="rid")
+        .join(ledger.select(*LEDGER_FIELDS[:-1]), on="lid")
+        .select(*LINE_FIELDS[:-1], *LEDGER_FIELDS[:-1], pl.lit("fuzzy").alias("stage"), pl.lit("own").alias("relation"))
+    )
 
 
 def reconcile(
@@ -188,12 +198,17 @@ def reconcile(
     led = (
         ledger.filter(pl.col("psp") == code)
         .with_row_index("lid")
-        .with_columns(family=pl.col("kind").replace_strict(KIND_FAMILY, default=None, return_dtype=pl.String))
+        .with_columns(
+            family=pl.col("kind").replace_strict(KIND_FAMILY, default=None, return_dtype=pl.String),
+            ledger_reference=pl.col("reference"),
+            ledger_amount_minor=pl.col("amount_minor"),
+            ledger_currency=pl.col("currency"),
+            ledger_status=pl.col("status"),
+        )
     )
 
-    dup_key = ["record_type", "psp_reference", "modification_reference"]
-    is_dup = pl.col("psp_reference").is_not_null() & (pl.int_range(pl.len()).over(dup_key, order_by="rid") > 0)
-    lines = lines.with_columns(duplicate=is_dup)
+    first = pl.struct("record_type", "psp_reference", "modification_reference").is_first_distinct()
+    lines = lines.with_columns(duplicate=pl.col("psp_reference").is_not_null() & ~first)
     pool = lines.filter(~pl.col("duplicate"))
 
     pairs_parts: list[pl.DataFrame] = []
@@ -212,12 +227,10 @@ def reconcile(
         if found.height:
             pairs_parts.append(found)
             remaining = remaining.join(found.select("rid"), on="rid", how="anti")
-    by_reference = (
-        pl.concat(pairs_parts)
-        if pairs_parts
-        else pl.DataFrame(schema={"rid": pl.UInt32, "lid": pl.UInt32, "stage": pl.String, "relation": pl.String})
-    )
-    fuzzy = pl.DataFrame(schema=by_reference.schema)
+    empty_pairs = _join_stage(pool.clear(), led.clear(), report_key="psp_reference", ledger_key="psp_reference",
+                              parent=False, stage="none")  # fmt: skip
+    by_reference = pl.concat(pairs_parts) if pairs_parts else empty_pairs
+    fuzzy = empty_pairs
     if remaining.height:
         free_ledger = led.join(by_reference.select("lid").unique(), on="lid", how="anti")
         fuzzy = _fuzzy(remaining, free_ledger, opts.fuzzy_window)
@@ -244,28 +257,7 @@ def reconcile(
     scope = pl.concat([candidates.select("lid"), matched_lids]).unique()
     scoped_ledger = led.join(scope, on="lid", how="semi")
 
-    checked = pairs.join(
-        lines.select(
-            "rid",
-            "source_row",
-            "record_type",
-            "psp_reference",
-            "merchant_reference",
-            "amount_minor",
-            "currency",
-            "raw_status",
-        ),
-        on="rid",
-    ).join(
-        led.select(
-            "lid",
-            pl.col("reference").alias("ledger_reference"),
-            pl.col("amount_minor").alias("ledger_amount_minor"),
-            pl.col("currency").alias("ledger_currency"),
-            pl.col("status").alias("ledger_status"),
-        ),
-        on="lid",
-    )
+    checked = pairs
     same_currency = pl.col("currency") == pl.col("ledger_currency")
     amount = pl.col("amount_minor").abs()
     own = pl.col("relation") == "own"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from paydesk.reconciliation.amounts import to_minor, to_utc
-from paydesk.reconciliation.parsers.base import first_present, normalize_method, read_table, require, text
+from paydesk.reconciliation.amounts import convert, to_utc
+from paydesk.reconciliation.parsers.base import normalize_method, read_columns, read_header, require_header
 from paydesk.reconciliation.schema import RecordType, conform
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -46,131 +46,135 @@ def record_type(raw: pl.Series) -> pl.Series:
     return pl.select(expr).to_series().alias("record_type")
 
 
-def _sum_nullable(series: list[pl.Series]) -> pl.Series:
+def _sum_nullable(names: tuple[str, ...]) -> pl.Expr:
     """Sum treating null as 0, but null when every part is null."""
-    any_present = pl.any_horizontal([s.is_not_null() for s in series])
-    total = pl.sum_horizontal([s.fill_null(0) for s in series])
-    return pl.select(pl.when(any_present).then(total).otherwise(None)).to_series()
+    return pl.when(pl.any_horizontal([pl.col(n).is_not_null() for n in names])).then(
+        pl.sum_horizontal([pl.col(n).fill_null(0) for n in names])
+    )
 
 
-def parse_settlement_details(path: str | Path, *, frame: pl.DataFrame | None = None) -> pl.DataFrame:
-    raw = read_table(path) if frame is None else frame
-    require(raw, path, ("Type", "Gross Currency", "Net Currency", "Creation Date"))
-    rows = raw["source_row"]
-    gross_cur = text(raw, "Gross Currency").str.to_uppercase()
-    net_cur = text(raw, "Net Currency").str.to_uppercase()
-    gross_credit = to_minor(text(raw, "Gross Credit (GC)"), gross_cur, rows, path=path, column="Gross Credit (GC)")
-    gross_debit = to_minor(text(raw, "Gross Debit (GC)"), gross_cur, rows, path=path, column="Gross Debit (GC)")
-    net_credit = to_minor(text(raw, "Net Credit (NC)"), net_cur, rows, path=path, column="Net Credit (NC)")
-    net_debit = to_minor(text(raw, "Net Debit (NC)"), net_cur, rows, path=path, column="Net Debit (NC)")
-    fees = [to_minor(text(raw, name), net_cur, rows, path=path, column=name) for name in FEE_COMPONENTS_NC]
-    gross = pl.select(
-        pl.when(gross_credit.is_not_null() | gross_debit.is_not_null()).then(
-            gross_credit.fill_null(0) - gross_debit.fill_null(0)
-        )
-    ).to_series()
-    net = pl.select(
-        pl.when(net_credit.is_not_null() | net_debit.is_not_null()).then(
-            net_credit.fill_null(0) - net_debit.fill_null(0)
-        )
-    ).to_series()
-    # Booking date when the report has it (when the line hit the batch), else the creation date.
-    has_booking = "Booking Date" in raw.columns
-    created = to_utc(
-        text(raw, "Creation Date"),
-        fmt=DATE_FORMAT,
-        zone=text(raw, "TimeZone"),
-        rows=rows,
+def _signed(credit: str, debit: str) -> pl.Expr:
+    return pl.when(pl.col(credit).is_not_null() | pl.col(debit).is_not_null()).then(
+        pl.col(credit).fill_null(0) - pl.col(debit).fill_null(0)
+    )
+
+
+SETTLEMENT_COLUMNS = (
+    "Psp Reference", "Merchant Reference", "Payment Method", "Creation Date", "TimeZone", "Type",
+    "Modification Reference", "Gross Currency", "Gross Debit (GC)", "Gross Credit (GC)", "Net Currency",
+    "Net Debit (NC)", "Net Credit (NC)", *FEE_COMPONENTS_NC, "Booking Date", "Booking Date TimeZone",
+)  # fmt: skip
+
+
+def parse_settlement_details(path: str | Path, *, header: list[str]) -> pl.DataFrame:
+    require_header(header, path, ("Type", "Gross Currency", "Net Currency", "Creation Date"))
+    raw = read_columns(path, SETTLEMENT_COLUMNS)
+    raw = raw.with_columns(pl.col("Gross Currency").str.to_uppercase(), pl.col("Net Currency").str.to_uppercase())
+    fee_outputs = tuple(f"fee_{i}" for i in range(len(FEE_COMPONENTS_NC)))
+    raw = convert(
+        raw,
+        {
+            "gc": ("Gross Credit (GC)", "Gross Currency"),
+            "gd": ("Gross Debit (GC)", "Gross Currency"),
+            "nc": ("Net Credit (NC)", "Net Currency"),
+            "nd": ("Net Debit (NC)", "Net Currency"),
+            **{out: (name, "Net Currency") for out, name in zip(fee_outputs, FEE_COMPONENTS_NC, strict=True)},
+        },
         path=path,
-        column="Creation Date",
+    )
+    rows = raw["source_row"]
+    created = to_utc(
+        raw["Creation Date"], fmt=DATE_FORMAT, zone=raw["TimeZone"], rows=rows, path=path, column="Creation Date"
     )
     booked = created
-    if has_booking:
+    # Booking date when the report has it (when the line hit the batch), else the creation date.
+    if "Booking Date" in header:
         booking = to_utc(
-            text(raw, "Booking Date"),
-            fmt=DATE_FORMAT,
-            zone=text(raw, "Booking Date TimeZone"),
-            rows=rows,
-            path=path,
+            raw["Booking Date"], fmt=DATE_FORMAT, zone=raw["Booking Date TimeZone"], rows=rows, path=path,
             column="Booking Date",
-        )
+        )  # fmt: skip
         booked = pl.select(pl.coalesce(booking, created)).to_series()
-    out = pl.DataFrame(
-        {
-            "record_type": record_type(text(raw, "Type")),
-            "psp_reference": text(raw, "Psp Reference"),
-            "modification_reference": text(raw, "Modification Reference"),
-            "merchant_reference": text(raw, "Merchant Reference"),
-            "gross": gross,
-            "gross_currency": gross_cur,
-            "fee_minor": _sum_nullable(fees),
-            "net_minor": net,
-            "net_currency": net_cur,
-            "booked_at": booked,
-            "method": normalize_method(text(raw, "Payment Method")),
-            "raw_status": text(raw, "Type"),
-            "source_row": rows,
-        }
-    ).with_columns(
-        # Lines without a gross amount (fees, payouts, balance transfers) are booked in the settlement currency.
-        amount_minor=pl.coalesce("gross", "net_minor"),
-        currency=pl.when(pl.col("gross").is_not_null()).then("gross_currency").otherwise("net_currency"),
+    kind = record_type(raw["Type"])
+    out = raw.select(
+        pl.lit("adyen").alias("psp"),
+        pl.lit(kind).alias("record_type"),
+        pl.col("Psp Reference").alias("psp_reference"),
         # Only a real modification id: Adyen repeats the PSP reference or writes free text on fee lines.
-        modification_reference=pl.when(
-            pl.col("record_type").is_in([RecordType.REFUND, RecordType.CHARGEBACK, RecordType.CHARGEBACK_REVERSAL])
-        ).then("modification_reference"),
-        psp=pl.lit("adyen"),
+        pl.when(pl.lit(kind).is_in([RecordType.REFUND, RecordType.CHARGEBACK, RecordType.CHARGEBACK_REVERSAL]))
+        .then(pl.col("Modification Reference"))
+        .alias("modification_reference"),
+        pl.col("Merchant Reference").alias("merchant_reference"),
+        # Lines without a gross amount (fees, payouts, balance transfers) are booked in the settlement currency.
+        pl.coalesce(_signed("gc", "gd"), _signed("nc", "nd")).alias("amount_minor"),
+        pl.when(_signed("gc", "gd").is_not_null())
+        .then(pl.col("Gross Currency"))
+        .otherwise(pl.col("Net Currency"))
+        .alias("currency"),
+        _sum_nullable(fee_outputs).alias("fee_minor"),
+        _signed("nc", "nd").alias("net_minor"),
+        pl.col("Net Currency").alias("net_currency"),
+        pl.lit(booked).alias("booked_at"),
+        pl.lit(normalize_method(raw["Payment Method"])).alias("method"),
+        pl.col("Type").alias("raw_status"),
+        "source_row",
     )
     return conform(out)
 
 
-def parse_accounting(path: str | Path, *, frame: pl.DataFrame | None = None) -> pl.DataFrame:
-    raw = read_table(path) if frame is None else frame
-    require(raw, path, ("Record Type", "Main Currency", "Main Amount", "Booking Date"))
-    rows = raw["source_row"]
-    kind = record_type(text(raw, "Record Type"))
-    main_cur = text(raw, "Main Currency").str.to_uppercase()
-    settle_cur = text(raw, "Settlement Currency").str.to_uppercase()
-    main = to_minor(text(raw, "Main Amount"), main_cur, rows, path=path, column="Main Amount")
-    payable = to_minor(text(raw, "Payable (SC)"), settle_cur, rows, path=path, column="Payable (SC)")
-    fees = [to_minor(text(raw, name), settle_cur, rows, path=path, column=name) for name in FEE_COMPONENTS_SC]
-    # Main Amount is unsigned; refunds and chargebacks take money back.
-    outgoing = kind.is_in([RecordType.REFUND, RecordType.CHARGEBACK])
-    signed = pl.select(pl.when(outgoing).then(-main.abs()).otherwise(main)).to_series()
-    out = pl.DataFrame(
+ACCOUNTING_COLUMNS = (
+    "Psp Reference", "Merchant Reference", "Payment Method", "Booking Date", "TimeZone", "Record Type",
+    "Modification Psp Reference", "Main Currency", "Main Amount", "Settlement Currency", "Payable (SC)",
+    *FEE_COMPONENTS_SC,
+)  # fmt: skip
+
+
+def parse_accounting(path: str | Path, *, header: list[str]) -> pl.DataFrame:
+    require_header(header, path, ("Record Type", "Main Currency", "Main Amount", "Booking Date"))
+    raw = read_columns(path, ACCOUNTING_COLUMNS).with_columns(
+        pl.col("Main Currency").str.to_uppercase(), pl.col("Settlement Currency").str.to_uppercase()
+    )
+    fee_outputs = tuple(f"fee_{i}" for i in range(len(FEE_COMPONENTS_SC)))
+    raw = convert(
+        raw,
         {
-            "record_type": kind,
-            "psp_reference": text(raw, "Psp Reference"),
-            "modification_reference": pl.select(
-                pl.when(outgoing | (kind == RecordType.CHARGEBACK_REVERSAL)).then(
-                    first_present(raw, ["Modification Psp Reference"])
-                )
-            ).to_series(),
-            "merchant_reference": text(raw, "Merchant Reference"),
-            "amount_minor": signed,
-            "currency": main_cur,
-            "fee_minor": _sum_nullable(fees),
-            "net_minor": payable,
-            "net_currency": settle_cur,
-            "booked_at": to_utc(
-                text(raw, "Booking Date"),
-                fmt=DATE_FORMAT,
-                zone=text(raw, "TimeZone"),
-                rows=rows,
-                path=path,
-                column="Booking Date",
-            ),
-            "method": normalize_method(text(raw, "Payment Method")),
-            "raw_status": text(raw, "Record Type"),
-            "source_row": rows,
-        }
-    ).with_columns(psp=pl.lit("adyen"))
+            "main": ("Main Amount", "Main Currency"),
+            "payable": ("Payable (SC)", "Settlement Currency"),
+            **{out: (name, "Settlement Currency") for out, name in zip(fee_outputs, FEE_COMPONENTS_SC, strict=True)},
+        },
+        path=path,
+    )
+    rows = raw["source_row"]
+    kind = record_type(raw["Record Type"])
+    # Main Amount is unsigned; refunds and chargebacks take money back.
+    outgoing = pl.lit(kind).is_in([RecordType.REFUND, RecordType.CHARGEBACK])
+    out = raw.select(
+        pl.lit("adyen").alias("psp"),
+        pl.lit(kind).alias("record_type"),
+        pl.col("Psp Reference").alias("psp_reference"),
+        pl.when(outgoing | (pl.lit(kind) == RecordType.CHARGEBACK_REVERSAL))
+        .then(pl.col("Modification Psp Reference"))
+        .alias("modification_reference"),
+        pl.col("Merchant Reference").alias("merchant_reference"),
+        pl.when(outgoing).then(-pl.col("main").abs()).otherwise(pl.col("main")).alias("amount_minor"),
+        pl.col("Main Currency").alias("currency"),
+        _sum_nullable(fee_outputs).alias("fee_minor"),
+        pl.col("payable").alias("net_minor"),
+        pl.col("Settlement Currency").alias("net_currency"),
+        pl.lit(
+            to_utc(
+                raw["Booking Date"], fmt=DATE_FORMAT, zone=raw["TimeZone"], rows=rows, path=path, column="Booking Date"
+            )
+        ).alias("booked_at"),
+        pl.lit(normalize_method(raw["Payment Method"])).alias("method"),
+        pl.col("Record Type").alias("raw_status"),
+        "source_row",
+    )
     return conform(out)
 
 
 def parse(path: str | Path) -> pl.DataFrame:
     """Either Adyen report, told apart by its header."""
-    raw = read_table(path)
-    if "Record Type" in raw.columns:
-        return parse_accounting(path, frame=raw)
-    return parse_settlement_details(path, frame=raw)
+    header = read_header(path)
+    if "Record Type" in header:
+        return parse_accounting(path, header=header)
+    return parse_settlement_details(path, header=header)

@@ -36,6 +36,57 @@ def read_table(path: str | Path, *, separator: str = ",") -> pl.DataFrame:
     return frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
 
 
+def read_columns(path: str | Path, wanted: Iterable[str], *, separator: str = ",") -> pl.DataFrame:
+    """Only the ``wanted`` columns of a headed CSV (faster on wide reports), stripped with blanks as null.
+
+    A wanted column the header lacks is an all-null column; ``source_row`` is added as in ``read_table``.
+    """
+    names = list(dict.fromkeys(wanted))
+    try:
+        header = pl.read_csv(path, separator=separator, infer_schema=False, n_rows=0, encoding="utf8-lossy").columns
+    except FileNotFoundError as exc:
+        raise ReportError(path, "file not found") from exc
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
+    present = {raw.lstrip("\ufeff").strip(): raw for raw in header}
+    if not any(name in present for name in names):
+        return read_table(path, separator=separator).select(
+            [pl.lit(None, pl.String).alias(name) for name in names] + [pl.col("source_row")]
+        )
+    try:
+        frame = pl.read_csv(
+            path,
+            separator=separator,
+            infer_schema=False,
+            encoding="utf8-lossy",
+            truncate_ragged_lines=True,
+            columns=[present[name] for name in names if name in present],
+        )
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
+    frame = frame.rename({present[name]: name for name in names if name in present})
+    # Strip and blank-to-null only the columns that need it: most report columns are clean, and a million-row
+    # string pass per column adds up.
+    loaded = [name for name in names if name in present]
+    padded = frame.select([pl.col(n).str.contains(r"^\s|\s$").any().alias(n) for n in loaded]).row(0, named=True)
+    empty = frame.select([(pl.col(n) == "").any().alias(n) for n in loaded]).row(0, named=True)
+
+    def clean(name: str) -> pl.Expr:
+        if name not in present:
+            return pl.lit(None, pl.String).alias(name)
+        if padded[name]:
+            return blank_to_null(pl.col(name)).alias(name)
+        if empty[name]:
+            return pl.when(pl.col(name) != "").then(pl.col(name)).alias(name)
+        return pl.col(name)
+
+    return (
+        frame.select([clean(name) for name in names])
+        .with_row_index("source_row", offset=2)
+        .with_columns(pl.col("source_row").cast(pl.Int64))
+    )
+
+
 def read_records(path: str | Path, *, separator: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Raw CSV records with their 1-based record number, for record-prefixed formats (PayPal STL, Trustly)."""
     try:
@@ -52,6 +103,22 @@ def read_records(path: str | Path, *, separator: str = ",") -> Iterator[tuple[in
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def read_header(path: str | Path, *, separator: str = ",") -> list[str]:
+    try:
+        header = pl.read_csv(path, separator=separator, infer_schema=False, n_rows=0, encoding="utf8-lossy").columns
+    except FileNotFoundError as exc:
+        raise ReportError(path, "file not found") from exc
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
+    return [name.lstrip("\ufeff").strip() for name in header]
+
+
+def require_header(header: list[str], path: str | Path, columns: Iterable[str]) -> None:
+    for name in columns:
+        if name not in header:
+            raise ReportError(path, "required column is missing from the header", row=1, column=name)
 
 
 def require(frame: pl.DataFrame, path: str | Path, columns: Iterable[str]) -> None:
