@@ -204,3 +204,10 @@ def test_agent_reply_opens_new_ticket_and_records_first_response(player: Player)
         message_add(ticket_id=ticket.pk, body="Checking now", acting_user=agent)
     ticket.refresh_from_db()
     assert (ticket.status, ticket.first_responded_at) == ("open", T0 + timedelta(minutes=7))
+
+
+def test_redelivered_first_message_returns_the_same_ticket(player: Player) -> None:
+    first = register(player, channel="telegram", external_id="tg-1")
+    again = register(player, channel="telegram", external_id="tg-1")
+    assert first.pk == again.pk
+    assert Ticket.objects.count() == 1

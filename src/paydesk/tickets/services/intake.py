@@ -216,6 +216,13 @@ def ticket_register(
                 from paydesk.tickets.services.assignment import autoassign_locked
 
                 autoassign_locked(ticket, acting_user=None)
+    except IntegrityError:
+        _cleanup(stored)
+        # Two deliveries of one channel message raced: the other one registered the ticket.
+        redelivered = Message.objects.select_related("ticket").filter(channel=channel, external_id=external_id)
+        if external_id and redelivered.exists():
+            return redelivered.get().ticket
+        raise
     except Exception:
         _cleanup(stored)
         raise
