@@ -178,6 +178,10 @@ def serve(
     """Run uvicorn on the ASGI app, with the embedded scheduler thread unless ``scheduler`` is False."""
     import uvicorn
 
+    if trickle:
+        from paydesk.simulate.psp_webhooks import enable_demo_webhooks
+
+        enable_demo_webhooks(host=host, port=port)
     jobs = scheduler_jobs(trickle=trickle) if scheduler else ()
     runner = EmbeddedScheduler(jobs) if jobs else None
     if runner is not None:

@@ -71,10 +71,17 @@ def enable_demo_webhooks(*, host: str, port: int) -> None:
     os.environ[URL_ENV] = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}"  # noqa: S104
 
 
+_deliverers: dict[str, WebhookDeliverer] = {}
+
+
 def webhook_deliverer() -> Deliver | None:
     """The deliverer for this process: webhooks when the demo enabled them, else None (use the service path)."""
     base = os.environ.get(URL_ENV, "")
-    return WebhookDeliverer(base) if base else None
+    if not base:
+        return None
+    if base not in _deliverers:
+        _deliverers[base] = WebhookDeliverer(base)
+    return _deliverers[base]
 
 
 class WebhookDeliverer:

@@ -11,11 +11,13 @@ from typing import Any
 
 from celery import shared_task
 
-from paydesk.simulate.live import live_tick
+from paydesk.simulate.live import deliver_via_service, live_tick
+from paydesk.simulate.psp_webhooks import webhook_deliverer
 
 
 @shared_task(name="paydesk.simulate.tasks.simulate_live_tick", ignore_result=True)  # type: ignore[untyped-decorator]
 def simulate_live_tick(seed: int | None = None) -> dict[str, Any]:
     """Deliver due PSP steps of simulated payments in flight and start a few new ones."""
     rng = random.Random(seed)
-    return live_tick(rng=rng).as_dict()
+    # In the demo the PSPs' steps arrive as signed HTTP webhooks to the running server.
+    return live_tick(rng=rng, deliver=webhook_deliverer() or deliver_via_service).as_dict()
