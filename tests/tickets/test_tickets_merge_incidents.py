@@ -105,3 +105,13 @@ def test_incident_reply_reaches_every_player_and_resolve_resolves_all(
     assert statuses == {("resolved", "psp_delay")}
     incident.refresh_from_db()
     assert incident.status == "resolved"
+
+
+def test_merge_with_a_stale_version_is_a_conflict_and_moves_nothing(player: Player) -> None:
+    from paydesk.tickets.services import TicketConflict
+
+    target, source = register(player), register(player)
+    with pytest.raises(TicketConflict, match="was changed by someone else"):
+        ticket_merge(ticket_id=source.pk, into_id=target.pk, acting_user=None, expected_version=source.version - 1)
+    source.refresh_from_db()
+    assert (source.status, Message.objects.filter(ticket=source).count()) == ("new", 1)

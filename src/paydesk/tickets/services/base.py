@@ -34,12 +34,16 @@ def lock_ticket(ticket_id: int, *, expected_version: int | None = None) -> Ticke
     ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
+    check_version(ticket, expected_version)
+    return ticket
+
+
+def check_version(ticket: Ticket, expected_version: int | None) -> None:
     if expected_version is not None and ticket.version != expected_version:
         raise TicketConflict(
             f"ticket {label(ticket)} was changed by someone else (now version {ticket.version}, you had "
             f"{expected_version}); reload it and try again"
         )
-    return ticket
 
 
 def set_paused(ticket: Ticket, *, paused: bool, at: datetime) -> None:

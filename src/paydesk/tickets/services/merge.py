@@ -18,7 +18,7 @@ from paydesk.core.audit import audit_record
 from paydesk.core.errors import NotFound, ValidationError
 from paydesk.tickets.enums import ACTIVE_STATUSES, IncidentStatus, MessageKind, Move, Status
 from paydesk.tickets.models import Incident, Message, Ticket, TicketTransaction
-from paydesk.tickets.services.base import label, lock_ticket, move, save
+from paydesk.tickets.services.base import check_version, label, lock_ticket, move, save
 from paydesk.tickets.services.intake import message_add
 from paydesk.tickets.services.transitions import resolution_code_get
 
@@ -32,8 +32,7 @@ def ticket_merge(
     with transaction.atomic():
         locked = {t: lock_ticket(t) for t in sorted((ticket_id, into_id))}
         source, target = locked[ticket_id], locked[into_id]
-        if expected_version is not None and source.version != expected_version:
-            lock_ticket(ticket_id, expected_version=expected_version)
+        check_version(source, expected_version)
         if target.status not in ACTIVE_STATUSES and target.status != Status.RESOLVED:
             raise ValidationError(f"cannot merge into ticket {label(target)}: it is {target.status}")
         if source.player_id != target.player_id:

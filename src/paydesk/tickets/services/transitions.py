@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from paydesk.core import clock
+from paydesk.core.audit import audit_record
 from paydesk.core.errors import ValidationError
 from paydesk.tickets.enums import Move, Status
 from paydesk.tickets.models import ResolutionCode, Team, Ticket
@@ -68,8 +69,6 @@ def ticket_escalate(
 def ticket_escalation_acknowledge(
     *, ticket_id: int, acting_user: Any | None, expected_version: int | None = None
 ) -> Ticket:
-    from paydesk.core.audit import audit_record
-
     with transaction.atomic():
         ticket = lock_ticket(ticket_id, expected_version=expected_version)
         if ticket.status != Status.ESCALATED:
