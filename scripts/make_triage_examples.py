@@ -19,11 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from train_triage import is_held_out
-from triage_examples_en import EN, EN_MORE, EN_THIRD
-from triage_examples_ru import RU, RU_MORE, RU_THIRD
+from triage_examples_en import EN, EN_FOURTH, EN_MORE, EN_THIRD
+from triage_examples_ru import RU, RU_FOURTH, RU_MORE, RU_THIRD
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "paydesk" / "triage" / "data"
-PER_CATEGORY = 90
+PER_CATEGORY = 100
 
 AMOUNTS = {
     "en": [
@@ -406,8 +406,8 @@ def build(bases: dict[str, list[str]], lang: str, seed: int) -> list[dict[str, s
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    english = {category: EN[category] + EN_MORE[category] + EN_THIRD[category] for category in EN}
-    russian = {category: RU[category] + RU_MORE[category] + RU_THIRD[category] for category in RU}
+    english = {c: EN[c] + EN_MORE[c] + EN_THIRD[c] + EN_FOURTH[c] for c in EN}
+    russian = {c: RU[c] + RU_MORE[c] + RU_THIRD[c] + RU_FOURTH[c] for c in RU}
     for lang, bases, seed in (("en", english, 5), ("ru", russian, 7)):
         rows = build(bases, lang, seed)
         path = OUT / f"examples_{lang}.jsonl"
