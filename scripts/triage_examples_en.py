@@ -938,7 +938,8 @@ EN_FOURTH: dict[str, list[str]] = {
         "delete profile",
     ],
     "bonus_wagering": [
-        "I got a deposit bonus, wagered almost all of it, and now the bonus disappeared together with my winnings, why?",
+        "I got a deposit bonus, wagered almost all of it, "
+        "and now the bonus disappeared together with my winnings, why?",
         "bonus",
         "wagering",
         "free spins",
