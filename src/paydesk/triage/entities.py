@@ -48,8 +48,7 @@ class Entities:
 
 # --- amounts -------------------------------------------------------------------------------------------------------
 
-_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "₽": "RUB", "₸": "KZT", "₴": "UAH", "₺": "TRY", "₹": "INR"}
-_SYMBOLS["₿"] = "BTC"
+_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "₽": "RUB", "₸": "KZT", "₴": "UAH", "₺": "TRY", "₹": "INR", "₿": "BTC"}
 # Currency words after (or, for codes, before) a number. Lower-case keys; a regex alternative per entry.
 _CURRENCY_WORDS: tuple[tuple[str, str], ...] = (
     (r"usdt|tether|тезер\w*|юсдт", "USDT"),
