@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -202,3 +202,35 @@ def test_list_and_detail_query_counts_do_not_grow_with_rows(player: Player, depo
         latest = counts()
     assert Ticket.objects.count() == 5
     assert latest == first
+
+
+def test_queues_presence_and_notifications(player: Player, payments_team: Team, settings: Any) -> None:
+    from datetime import datetime
+
+    from paydesk.tickets.models import Notification
+
+    settings.PAYDESK_AUTO_ASSIGN = False
+    agent = client_for("alice", "agent")
+    for _ in range(2):
+        post(agent, "/api/v1/tickets", {"subject": "x", "body": "y", "player": "p-1", "priority": "urgent"})
+    assert agent.get("/api/v1/queues").json() == [
+        {"team": "payments", "region": "cis", "language": "ru", "waiting": 2, "urgent": 2}
+    ]
+
+    ivan = make_agent("ivan", payments_team, languages=("ru",))
+    token = api_token_issue(user=ivan, name="t")
+    ivan_api = Client(headers={"Authorization": f"Bearer {token}"})
+    ticket_id = Ticket.objects.order_by("id").values_list("id", flat=True)[0]
+    assert post(ivan_api, f"/api/v1/tickets/{ticket_id}/assignment", {"action": "take"}).json()["assignee"] == "ivan"
+    offline = post(ivan_api, "/api/v1/agents/me/presence", {"online": False})
+    assert offline.json() == {"online": False, "returned_to_queue": 1}
+    assert Ticket.objects.get(pk=ticket_id).assignee_id is None
+
+    note = Notification.objects.create(
+        user=ivan, ticket_id=ticket_id, kind="sla_breach", text="t", created_at=datetime(2024, 1, 1, tzinfo=UTC)
+    )
+    assert [n["id"] for n in ivan_api.get("/api/v1/notifications").json()] == [note.pk]
+    assert agent.get("/api/v1/notifications").json() == []  # only one's own
+    assert post(agent, f"/api/v1/notifications/{note.pk}/read", {}).status_code == 404
+    assert post(ivan_api, f"/api/v1/notifications/{note.pk}/read", {}).json() == {"count": 1}
+    assert ivan_api.get("/api/v1/notifications").json() == []

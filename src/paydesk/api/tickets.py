@@ -420,3 +420,73 @@ def policy_change(request: HttpRequest, policy_id: int, payload: PolicyChangeIn)
         "resolution_minutes": policy.resolution_minutes,
         "warn_at_percent": policy.warn_at_percent,
     }
+
+
+class QueueOut(Schema):
+    team: str | None
+    region: str
+    language: str
+    waiting: int
+    urgent: int
+
+
+@router.get("/queues", response=list[QueueOut], summary="Waiting tickets per team, region and language")
+def queues(request: HttpRequest) -> list[dict[str, Any]]:
+    require(request, Capability.WORK_TICKETS)
+    return [
+        {
+            "team": row["team__code"],
+            "region": row["region"],
+            "language": row["language"],
+            "waiting": row["waiting"],
+            "urgent": row["urgent"],
+        }
+        for row in services.assignment.queue_counts()
+    ]
+
+
+class PresenceIn(Schema):
+    online: bool
+
+
+class PresenceOut(Schema):
+    online: bool
+    returned_to_queue: int
+
+
+@router.post("/agents/me/presence", response=PresenceOut, summary="Go on- or offline (offline returns your tickets)")
+def presence(request: HttpRequest, payload: PresenceIn) -> dict[str, Any]:
+    user = require(request, Capability.WORK_TICKETS)
+    returned = services.agent_set_online(user=user, online=payload.online, acting_user=user)
+    return {"online": payload.online, "returned_to_queue": returned}
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    text: str
+    ticket: int | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+@router.get("/notifications", response=list[NotificationOut], summary="Your in-app notifications (SLA alerts)")
+def notifications(request: HttpRequest, unread_only: bool = True) -> list[dict[str, Any]]:
+    user = require(request, Capability.READ_LEDGER)
+    return [
+        {
+            "id": n.pk,
+            "kind": n.kind,
+            "text": n.text,
+            "ticket": n.ticket_id,
+            "created_at": n.created_at,
+            "read_at": n.read_at,
+        }
+        for n in selectors.notifications_for(user=user, unread_only=unread_only)
+    ]
+
+
+@router.post("/notifications/{notification_id}/read", response=CountOut, summary="Mark a notification read")
+def notification_read(request: HttpRequest, notification_id: int) -> dict[str, int]:
+    user = require(request, Capability.READ_LEDGER)
+    return {"count": int(services.notification_mark_read(notification_id=notification_id, acting_user=user))}

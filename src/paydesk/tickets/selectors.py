@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from paydesk.core.errors import NotFound, ValidationError
 from paydesk.tickets.enums import ACTIVE_STATUSES, Category
-from paydesk.tickets.models import Message, Ticket, TicketTransaction
+from paydesk.tickets.models import Message, Notification, Ticket, TicketTransaction
 
 MAX_LIST = 200
 
@@ -114,3 +115,10 @@ def duplicates_suggest(*, ticket_id: int, window_hours: int = 72) -> list[MergeS
         )
         for other in candidates
     ]
+
+
+def notifications_for(*, user: Any, unread_only: bool = True, limit: int = 50) -> list[Notification]:
+    qs = Notification.objects.filter(user=user).select_related("ticket")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return list(qs.order_by("-created_at", "-id")[:limit])

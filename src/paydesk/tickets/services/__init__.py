@@ -2,6 +2,7 @@
 
 from paydesk.tickets.services.assignment import (
     agent_set_online,
+    notification_mark_read,
     queue_dispatch,
     team_ensure,
     ticket_assign,
@@ -44,6 +45,7 @@ __all__ = [
     "incident_reply",
     "incident_resolve",
     "message_add",
+    "notification_mark_read",
     "queue_dispatch",
     "team_ensure",
     "ticket_assign",

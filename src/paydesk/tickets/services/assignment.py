@@ -213,3 +213,18 @@ def queue_counts() -> list[dict[str, Any]]:
         .order_by("team__code", "region", "language")
     )
     return [dict(row) for row in rows]
+
+
+def notification_mark_read(*, notification_id: int, acting_user: Any) -> bool:
+    """Mark one of the acting user's notifications read; False if it was already read."""
+    from paydesk.tickets.models import Notification
+
+    with transaction.atomic():
+        found = Notification.objects.select_for_update().filter(pk=notification_id, user=acting_user).first()
+        if found is None:
+            raise NotFound(f"notification {notification_id} not found")
+        if found.read_at is not None:
+            return False
+        found.read_at = clock.now()
+        found.save(update_fields=["read_at"])
+    return True
