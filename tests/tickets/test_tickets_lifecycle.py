@@ -211,3 +211,23 @@ def test_redelivered_first_message_returns_the_same_ticket(player: Player) -> No
     again = register(player, channel="telegram", external_id="tg-1")
     assert first.pk == again.pk
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"channel": "fax"}, "unknown channel 'fax'"),
+        ({"priority": "asap"}, "unknown priority 'asap'"),
+        ({"category": "lottery"}, "unknown category 'lottery'"),
+        ({"language": "english (uk)"}, "language 'english (uk)' must be a language code like en or ru"),
+        ({"subject": "   "}, "ticket subject is empty"),
+        ({"body": ""}, "message body is empty"),
+        ({"team": "nope"}, "no active team 'nope'"),
+        ({"transactions": ["missing-1"]}, "transaction missing-1 not found"),
+    ],
+)
+def test_bad_intake_is_refused_with_nothing_written(player: Player, extra: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        register(player, **extra)
+    assert caught.value.message.startswith(message)
+    assert (Ticket.objects.count(), Message.objects.count()) == (0, 0)

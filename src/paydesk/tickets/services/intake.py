@@ -149,6 +149,10 @@ def ticket_register(
     text = _clean_body(body)
     if player is None and channel != Channel.INTERNAL and acting_user is None:
         raise ValidationError(f"a {channel} ticket needs a player")
+    if language and not (language.isascii() and language.isalpha() and len(language) <= 8):
+        raise ValidationError(f"language {language!r} must be a language code like en or ru")
+    if region is not None and len(region) > 32:
+        raise ValidationError(f"region {region[:40]!r} is longer than 32 characters")
     checked = _check_files(attachments)
     references = list(dict.fromkeys([*([primary_transaction] if primary_transaction else []), *transactions]))
     if external_id and Message.objects.filter(channel=channel, external_id=external_id).exists():
