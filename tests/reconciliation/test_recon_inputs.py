@@ -109,6 +109,20 @@ def test_ledger_csv_duplicate_reference_and_missing_column(tmp_path: Path) -> No
         read_ledger_csv(short)
 
 
+def test_ledger_csv_psp_reference_unique_per_psp(tmp_path: Path) -> None:
+    fine = write_ledger(
+        tmp_path / "fine.csv", [ledger_row("D1", "P1", "1.00"), ledger_row("D2", "P1", "1.00", psp="stripe")]
+    )
+    assert read_ledger_csv(fine).height == 2
+    clash = write_ledger(tmp_path / "l.csv", [ledger_row("D1", "P1", "1.00"), ledger_row("D2", "P1", "2.00")])
+    with pytest.raises(ReportError) as caught:
+        read_ledger_csv(clash)
+    assert (
+        caught.value.message
+        == f"{clash}, row 3, column 'psp_reference': psp_reference 'P1' of adyen appears more than once"
+    )
+
+
 def test_ledger_csv_any_column_order_and_iso_times(tmp_path: Path) -> None:
     path = tmp_path / "l.csv"
     path.write_text(

@@ -52,6 +52,7 @@ def reconcile_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
 ) -> None:
     """Reconcile a PSP settlement report against the ledger."""
+    from concurrent.futures import ThreadPoolExecutor
     from datetime import timedelta
 
     from rich.console import Console
@@ -81,17 +82,21 @@ def reconcile_command(
         fuzzy_window=timedelta(hours=fuzzy_hours),
         fees=load_fees(fees) if fees else None,
     )
-    with console.status(f"reading {report.name}"):
-        frame = parse_report(psp, report, mapping=mapping)
     code = (ledger_psp or psp).lower()
     if ledger is not None:
-        with console.status(f"reading {ledger.name}"):
-            ledger_frame = read_ledger_csv(ledger)
+        # Both files at once: Polars releases the GIL, so the two reads overlap on the machine's cores.
+        with console.status(f"reading {report.name} and {ledger.name}"), ThreadPoolExecutor(max_workers=2) as pool:
+            report_job = pool.submit(parse_report, psp, report, mapping=mapping)
+            ledger_job = pool.submit(read_ledger_csv, ledger)
+            frame = report_job.result()
+            ledger_frame = ledger_job.result()
         with console.status("matching"):
             result = reconcile(frame, ledger_frame, psp=psp, ledger_psp=code, options=options)
     else:
         from paydesk.cli import _check_database, _setup_django
 
+        with console.status(f"reading {report.name}"):
+            frame = parse_report(psp, report, mapping=mapping)
         _setup_django()
         _check_database()
         from paydesk.reconciliation.ledger import stored_ledger

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from paydesk.core.money import format_minor
@@ -120,6 +121,12 @@ LINE_FIELDS = (
 LEDGER_FIELDS = ("lid", "ledger_reference", "ledger_amount_minor", "ledger_currency", "ledger_status", "family")
 
 
+def _keep(frame: pl.DataFrame, condition: pl.Expr) -> pl.DataFrame:
+    """``frame.filter(condition)``, without copying every column when every row stays."""
+    mask = frame.select(condition.fill_null(False).alias("keep"))["keep"]
+    return frame if mask.all() else frame.filter(mask)
+
+
 def _join_stage(
     pool: pl.DataFrame,
     ledger: pl.DataFrame,
@@ -192,11 +199,11 @@ def reconcile(
     opts = options or MatchOptions()
     code = (ledger_psp or psp).lower()
     rep = report.with_row_index("rid")
-    lines = rep.filter(pl.col("record_type").is_in(MATCHED_TYPES)).with_columns(
+    lines = _keep(rep, pl.col("record_type").is_in(MATCHED_TYPES)).with_columns(
         family=pl.col("record_type").replace_strict(TYPE_FAMILY, return_dtype=pl.String)
     )
     led = (
-        ledger.filter(pl.col("psp") == code)
+        _keep(ledger, pl.col("psp") == code)
         .with_row_index("lid")
         .with_columns(
             family=pl.col("kind").replace_strict(KIND_FAMILY, default=None, return_dtype=pl.String),
@@ -209,8 +216,11 @@ def reconcile(
 
     first = pl.struct("record_type", "psp_reference", "modification_reference").is_first_distinct()
     lines = lines.with_columns(duplicate=pl.col("psp_reference").is_not_null() & ~first)
-    pool = lines.filter(~pl.col("duplicate"))
+    pool = _keep(lines, ~pl.col("duplicate"))
 
+    # Matched flags by row index (numpy scatter): cheaper than anti-joins and unique() on a million rows.
+    line_done = np.zeros(rep.height, dtype=bool)
+    ledger_done = np.zeros(led.height, dtype=bool)
     pairs_parts: list[pl.DataFrame] = []
     stages = (
         ("modification_reference", "psp_reference", False, "psp_reference"),
@@ -226,15 +236,19 @@ def reconcile(
         found = _join_stage(remaining, led, report_key=report_key, ledger_key=ledger_key, parent=parent, stage=stage)
         if found.height:
             pairs_parts.append(found)
-            remaining = remaining.join(found.select("rid"), on="rid", how="anti")
+            line_done[found["rid"].to_numpy()] = True
+            ledger_done[found["lid"].to_numpy()] = True
+            remaining = remaining.filter(~pl.Series(line_done).gather(remaining["rid"]))
     empty_pairs = _join_stage(pool.clear(), led.clear(), report_key="psp_reference", ledger_key="psp_reference",
                               parent=False, stage="none")  # fmt: skip
     by_reference = pl.concat(pairs_parts) if pairs_parts else empty_pairs
     fuzzy = empty_pairs
     if remaining.height:
-        free_ledger = led.join(by_reference.select("lid").unique(), on="lid", how="anti")
-        fuzzy = _fuzzy(remaining, free_ledger, opts.fuzzy_window)
-        remaining = remaining.join(fuzzy.select("rid"), on="rid", how="anti")
+        fuzzy = _fuzzy(remaining, led.filter(~pl.Series(ledger_done)), opts.fuzzy_window)
+        if fuzzy.height:
+            line_done[fuzzy["rid"].to_numpy()] = True
+            ledger_done[fuzzy["lid"].to_numpy()] = True
+            remaining = remaining.filter(~pl.Series(line_done).gather(remaining["rid"]))
     pairs = pl.concat([by_reference, fuzzy])
 
     # Window of missing_in_report: --from/--to, else the report's first and last booking dates.
@@ -251,11 +265,10 @@ def reconcile(
         in_window = in_window & (
             pl.col("created_at") < datetime.combine(date_to + timedelta(days=1), datetime.min.time(), UTC)
         )
-    matched_lids = pairs.select("lid").unique()
-    candidates = led.filter(moved & in_window)
-    missing_in_report = candidates.join(matched_lids, on="lid", how="anti")
-    scope = pl.concat([candidates.select("lid"), matched_lids]).unique()
-    scoped_ledger = led.join(scope, on="lid", how="semi")
+    matched = pl.Series("matched", ledger_done)
+    flags = led.select(candidate=moved & in_window).with_columns(matched=matched)
+    missing_in_report = led.filter(flags["candidate"] & ~flags["matched"])
+    scoped_ledger = led.filter(flags["candidate"] | flags["matched"])
 
     checked = pairs
     same_currency = pl.col("currency") == pl.col("ledger_currency")
@@ -383,7 +396,7 @@ def reconcile(
     return ReconResult(
         psp=psp,
         report_rows=report.height,
-        ledger_rows=scope.height,
+        ledger_rows=scoped_ledger.height,
         matched=by_reference.height,
         matched_fuzzy=fuzzy.height,
         discrepancies=discrepancies,

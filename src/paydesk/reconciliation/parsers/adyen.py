@@ -15,7 +15,13 @@ from pathlib import Path
 import polars as pl
 
 from paydesk.reconciliation.amounts import convert, to_utc
-from paydesk.reconciliation.parsers.base import normalize_method, read_columns, read_header, require_header
+from paydesk.reconciliation.parsers.base import (
+    map_distinct,
+    normalize_method,
+    read_columns,
+    read_header,
+    require_header,
+)
 from paydesk.reconciliation.schema import RecordType, conform
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -23,27 +29,26 @@ FEE_COMPONENTS_NC = ("Commission (NC)", "Markup (NC)", "Scheme Fees (NC)", "Inte
 FEE_COMPONENTS_SC = ("Commission (SC)", "Markup (SC)", "Scheme Fees (SC)", "Interchange (SC)")
 
 
+def _record_type_of(raw: str | None) -> str:
+    t = "".join(ch for ch in (raw or "").lower() if ch.isalpha())
+    if "chargeback" in t:
+        return RecordType.CHARGEBACK_REVERSAL if "reversed" in t else RecordType.CHARGEBACK
+    if t.startswith("refunded") and "reversed" not in t:
+        return RecordType.REFUND
+    if t.startswith("settled"):
+        return RecordType.PAYMENT
+    if "payout" in t:
+        return RecordType.PAYOUT
+    if t.startswith("invoice"):
+        return RecordType.INVOICE
+    if t in {"fee", "fees", "misccosts", "paymentcost", "handlingcost", "reservecost"}:
+        return RecordType.FEE
+    return RecordType.OTHER
+
+
 def record_type(raw: pl.Series) -> pl.Series:
-    """Adyen booking/record type -> our record type."""
-    t = raw.str.to_lowercase().str.replace_all(r"[^a-z]", "")
-    expr = (
-        pl.when(t.str.contains("reversed") & t.str.contains("chargeback"))
-        .then(pl.lit(RecordType.CHARGEBACK_REVERSAL.value))
-        .when(t.str.contains("chargeback"))
-        .then(pl.lit(RecordType.CHARGEBACK.value))
-        .when(t.str.starts_with("refunded") & ~t.str.contains("reversed"))
-        .then(pl.lit(RecordType.REFUND.value))
-        .when(t.str.starts_with("settled"))
-        .then(pl.lit(RecordType.PAYMENT.value))
-        .when(t.str.contains("payout"))
-        .then(pl.lit(RecordType.PAYOUT.value))
-        .when(t.str.starts_with("invoice"))
-        .then(pl.lit(RecordType.INVOICE.value))
-        .when(t.is_in(["fee", "misccosts", "paymentcost", "handlingcost", "reservecost", "fees"]))
-        .then(pl.lit(RecordType.FEE.value))
-        .otherwise(pl.lit(RecordType.OTHER.value))
-    )
-    return pl.select(expr).to_series().alias("record_type")
+    """Adyen booking/record type -> our record type (decided once per distinct value)."""
+    return map_distinct(raw, _record_type_of).alias("record_type")
 
 
 def _sum_nullable(names: tuple[str, ...]) -> pl.Expr:

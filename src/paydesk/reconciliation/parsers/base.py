@@ -8,7 +8,7 @@ discrepancy points at a row a person can find.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -230,8 +230,23 @@ _METHODS: dict[str, str] = {
 }
 
 
+def map_distinct(values: pl.Series, function: Callable[[str | None], str | None]) -> pl.Series:
+    """Apply ``function`` once per distinct value (report vocabularies are tiny; the rows are not)."""
+    distinct = values.unique().to_list()
+    mapping = {value: function(value) for value in distinct if value is not None}
+    result = values.replace_strict(mapping, default=None, return_dtype=pl.String)
+    if None in distinct and function(None) is not None:
+        result = result.fill_null(function(None))
+    return result
+
+
+def _method_of(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    lowered = value.strip().lower()
+    return _METHODS.get(lowered, lowered)
+
+
 def normalize_method(values: pl.Series) -> pl.Series:
     """PSP method names -> our method types (card, bank_transfer, e_wallet, crypto, sbp); unknown kept lowercased."""
-    lowered = values.str.strip_chars().str.to_lowercase()
-    mapped = lowered.replace_strict(_METHODS, default=None, return_dtype=pl.String)
-    return pl.select(pl.coalesce(mapped, lowered)).to_series().alias("method")
+    return map_distinct(values.cast(pl.String), _method_of).alias("method")
