@@ -12,7 +12,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
@@ -32,9 +32,9 @@ def _parse_now(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _batch_lines(stream: BinaryIO) -> Iterator[tuple[int, Any, str | None, str | None]]:
+def _batch_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, Any, str | None, str | None]]:
     """(line number, id, text, problem) per non-blank line; a problem means the line is refused."""
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(lines, 1):
         line = raw.decode("utf-8", "replace").strip()
         if not line:
             continue
@@ -101,22 +101,42 @@ def triage_command(
         return
     assert batch is not None
     if str(batch) == "-":
-        refused = _run_batch(triage, sys.stdin.buffer, at, as_json)
+        refused = _run_batch(triage, sys.stdin.buffer, at, as_json, total_bytes=None)
     else:
         try:
             handle = batch.open("rb")
+            size = batch.stat().st_size
         except OSError as exc:
             raise CliError(f"cannot read --batch {batch}: {exc.strerror or exc}") from exc
         with handle:
-            refused = _run_batch(triage, handle, at, as_json)
+            refused = _run_batch(triage, handle, at, as_json, total_bytes=size)
     if refused:
         sys.stderr.write(f"paydesk: error: {refused} input line(s) refused (see above); the others were triaged\n")
         raise typer.Exit(1)
 
 
-def _run_batch(triage: Any, stream: BinaryIO, at: datetime | None, as_json: bool) -> int:
+def _with_progress(stream: BinaryIO, total_bytes: int | None, progress: Any) -> Iterator[bytes]:
+    task = progress.add_task("triage", total=total_bytes)
+    for raw in stream:
+        yield raw
+        progress.advance(task, len(raw))
+
+
+def _run_batch(triage: Any, stream: BinaryIO, at: datetime | None, as_json: bool, *, total_bytes: int | None) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    # A progress bar on stderr for people at a terminal; pipes and files get only the output lines.
+    progress = Progress(
+        console=Console(stderr=True), transient=True, redirect_stdout=False, disable=not sys.stderr.isatty()
+    )
+    with progress:
+        return _triage_lines(triage, _with_progress(stream, total_bytes, progress), at, as_json)
+
+
+def _triage_lines(triage: Any, lines: Iterable[bytes], at: datetime | None, as_json: bool) -> int:
     refused = 0
-    for number, ident, message, problem in _batch_lines(stream):
+    for number, ident, message, problem in _batch_lines(lines):
         if problem is not None or message is None:
             refused += 1
             sys.stderr.write(f"paydesk: line {number}: {problem}\n")
