@@ -179,3 +179,48 @@ def test_fee_schedule_refusals(tmp_path: Path) -> None:
     fees.write_text("rules:\n  - {currency: JPY, percent: '1', fixed: '0.5'}\n")
     with pytest.raises(ReportError, match=r"rule 1: amount '0.5' has more decimal places than JPY allows"):
         load_fees(fees)
+
+
+def test_generic_xlsx_with_mapping(tmp_path: Path) -> None:
+    import xlsxwriter  # type: ignore[import-untyped]
+
+    path = tmp_path / "psp.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Transactions")
+    for col, name in enumerate(["Ref", "Order", "Amount", "Ccy", "When"]):
+        sheet.write_string(0, col, name)
+    sheet.write_row(1, 0, ["A1", "D1"])
+    sheet.write_number(1, 2, 1234.5)  # a number cell
+    sheet.write_row(1, 3, ["EUR", "2026-03-02 10:00:00"])
+    sheet.write_row(2, 0, ["A2", "D2", "0.07", "JPY", "2026-03-02 11:00:00"])  # text cell, too precise for JPY
+    book.close()
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "sheet: Transactions\ncolumns: {psp_reference: Ref, merchant_reference: Order, amount: Amount, "
+        "currency: Ccy, booked_at: When}\n"
+    )
+    with pytest.raises(ReportError) as caught:
+        parse_report("generic", path, mapping=mapping)
+    assert caught.value.message == (
+        f"{path}, row 3, column 'Amount': amount '0.07' has more decimal places than JPY allows (0); refusing to round"
+    )
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Transactions")
+    sheet.write_row(0, 0, ["Ref", "Order", "Amount", "Ccy", "When"])
+    sheet.write_row(1, 0, ["A1", "D1"])
+    sheet.write_number(1, 2, 1234.5)
+    sheet.write_row(1, 3, ["EUR", "2026-03-02 10:00:00"])
+    book.close()
+    frame = parse_report("generic", path, mapping=mapping)
+    assert frame.select("psp_reference", "amount_minor", "currency", "record_type", "source_row").rows() == [
+        ("A1", 123450, "EUR", "payment", 2)
+    ]
+
+
+def test_garbage_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "junk.csv"
+    path.write_bytes(b"\x00\xff\xfe garbage \x00\n\x01\x02")
+    with pytest.raises(ReportError) as caught:
+        parse_report("adyen", path)
+    assert caught.value.message.startswith(f"{path}")
+    assert "\n" not in caught.value.message

@@ -142,7 +142,10 @@ def _join_stage(
     if parent:
         left = left.filter(pl.col("family") != "pay")
     families = ["pay"] if parent else left["family"].unique().to_list()
-    right = ledger.filter(pl.col("family").is_in(families)).select(*LEDGER_FIELDS, pl.col(ledger_key).alias("__key"))
+    right = _keep(
+        ledger.select(*LEDGER_FIELDS, pl.col(ledger_key).alias("__key")).filter(pl.col("__key").is_not_null()),
+        pl.col("family").is_in(families),
+    )
     joined = left.select(*LINE_FIELDS, pl.col(report_key).alias("__key")).join(
         right, on="__key", how="inner", suffix="_ledger"
     )
@@ -265,16 +268,15 @@ def reconcile(
         in_window = in_window & (
             pl.col("created_at") < datetime.combine(date_to + timedelta(days=1), datetime.min.time(), UTC)
         )
+    candidate = led.select(moved & in_window)[:, 0]
     matched = pl.Series("matched", ledger_done)
-    flags = led.select(candidate=moved & in_window).with_columns(matched=matched)
-    missing_in_report = led.filter(flags["candidate"] & ~flags["matched"])
-    scoped_ledger = led.filter(flags["candidate"] | flags["matched"])
+    missing_in_report = led.filter(candidate & ~matched)
+    scoped_ledger = led.filter(candidate | matched)
 
-    checked = pairs
     same_currency = pl.col("currency") == pl.col("ledger_currency")
     amount = pl.col("amount_minor").abs()
     own = pl.col("relation") == "own"
-    flags = checked.with_columns(
+    flags = pairs.with_columns(
         currency_mismatch=~same_currency,
         amount_mismatch=same_currency
         & pl.when(own).then(amount != pl.col("ledger_amount_minor")).otherwise(amount > pl.col("ledger_amount_minor")),
