@@ -1,8 +1,10 @@
 """Language of a player message: English or Russian, including Russian typed in Latin letters ("ne prishli dengi").
 
-Cyrillic letters decide when there are enough of them; otherwise the Latin words are compared against two word lists
-shipped in the model file: transliterated Russian words taken from our Russian examples, and English words from the
-English training texts. The product answers in one of two languages, so the answer is always "en" or "ru".
+Words are counted, not letters: Cyrillic words count for Russian; a Latin word counts for Russian when it is in the
+list of transliterated Russian words shipped in the model file (taken from our Russian training examples) or looks
+transliterated ("zh", "-aya", "-tsya"), and for English when it is in the English list (our English examples and
+Banking77's train split). The side with more words wins; a tie with any Cyrillic goes to Russian. The product answers
+in one of two languages, so the answer is always "en" or "ru".
 """
 
 from __future__ import annotations
