@@ -197,10 +197,24 @@ def agent_set_online(*, user: Any, online: bool, acting_user: Any | None) -> int
 
 
 def team_ensure(*, code: str, name: str, kind: str, region: str = "", lead: Any | None = None) -> Team:
-    """Create a team if missing (idempotent; used by the demo and tests)."""
-    team, _ = Team.objects.get_or_create(
-        code=code, defaults={"name": name, "kind": kind, "region": region, "lead": lead}
-    )
+    """Create a team if missing, or give an existing one ``lead`` (idempotent; used by the demo and tests)."""
+    with transaction.atomic():
+        team, created = Team.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": kind, "region": region, "lead": lead}
+        )
+        if not created and (lead is None or team.lead_id == lead.pk):
+            return team
+        if not created:
+            team.lead = lead
+            team.save(update_fields=["lead"])
+        audit_record(
+            action="team.create" if created else "team.lead",
+            actor=None,
+            actor_label="system",
+            object_type="team",
+            object_id=code,
+            data={"lead": lead.get_username() if lead is not None else None},
+        )
     return team
 
 
