@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import F
@@ -235,17 +235,3 @@ def _escalate(pending: list[tuple[int, str]]) -> int:
             logger.warning("SLA escalation of ticket %s to %s refused: %s", ticket_id, team, exc.message)
     return done
 
-
-def scan_counts(*, now: datetime | None = None) -> dict[str, Any]:
-    """How many warnings and breaches are due now per metric, without recording them (read-only)."""
-    at = now or clock.now()
-    counts: dict[str, Any] = {}
-    for metric in SLA_METRICS:
-        alert, due = f"{metric}_alert_at", f"{metric}_due_at"
-        rows = Ticket.objects.filter(**{f"{alert}__lte": at}).values_list(due, flat=True)
-        dues = list(rows)
-        counts[metric] = {
-            "breaches": sum(1 for d in dues if d is not None and d <= at),
-            "warnings": sum(1 for d in dues if d is not None and d > at),
-        }
-    return counts
