@@ -234,4 +234,3 @@ def _escalate(pending: list[tuple[int, str]]) -> int:
         except PaydeskError as exc:
             logger.warning("SLA escalation of ticket %s to %s refused: %s", ticket_id, team, exc.message)
     return done
-
