@@ -54,3 +54,43 @@ def test_long_amount_is_written_as_exact_text(tmp_path: Path) -> None:
     assert sheet["Report amount"].to_list() == ["'-1234567890.12345678"]
     assert sheet["Report amount (minor units)"].to_list() == ["'-123456789012345678"]
     assert sheet["PSP reference"].to_list() == ["'-5"]
+
+
+def test_workbook_opens_in_libreoffice(tmp_path: Path) -> None:
+    """LibreOffice (headless) converts the workbook to PDF: the file is a spreadsheet it can open and render."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import need
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    need(soffice is not None, "LibreOffice (soffice) is not installed")
+    assert soffice is not None
+    row = dict.fromkeys(DISCREPANCY_COLUMNS)
+    row.update(
+        type="amount_mismatch", report_row=3, report_currency="EUR", report_amount_minor=700, ledger_currency="EUR",
+        ledger_amount_minor=750, psp_reference="=cmd|' /C calc'!A0", detail="x",
+    )  # fmt: skip
+    result = ReconResult(
+        psp="adyen",
+        report_rows=1,
+        ledger_rows=1,
+        matched=1,
+        matched_fuzzy=0,
+        discrepancies=pl.DataFrame([row], schema=DISCREPANCY_COLUMNS),
+        totals={"EUR": {"report_gross": 700, "ledger_gross": 750, "difference": -50}},
+        summarized=pl.DataFrame(),
+        window=(date(2026, 3, 2), date(2026, 3, 2)),
+        pairs=pl.DataFrame(),
+    )
+    book = tmp_path / "recon.xlsx"
+    write_report(result, book)
+    done = subprocess.run(  # noqa: S603 - a fixed LibreOffice command line
+        [soffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(book)],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    pdf = tmp_path / "recon.pdf"
+    assert done.returncode == 0, done.stderr
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert pdf.stat().st_size > 1000
