@@ -103,6 +103,13 @@ def test_illegal_transition_names_transaction_state_and_target() -> None:
         WITHDRAWAL.check(reference="WD-1", from_status="paid", to_status="paid")
 
 
+def test_stale_sideways_move_is_refused_but_stale_progress_is_not() -> None:
+    with pytest.raises(IllegalTransition, match=r"held -> confirmed \(out of order: the event is older"):
+        DEPOSIT.check(reference="DEP-1", from_status="held", to_status="confirmed", stale=True)
+    DEPOSIT.check(reference="DEP-1", from_status="held", to_status="confirmed", stale=False)
+    DEPOSIT.check(reference="DEP-1", from_status="confirmed", to_status="credited", stale=True)
+
+
 def test_repeated_partial_refund_is_allowed() -> None:
     DEPOSIT.check(reference="DEP-1", from_status="partially_refunded", to_status="partially_refunded")
 
@@ -121,18 +128,24 @@ def test_machine_for_unknown_kind() -> None:
         machine_for("loan")
 
 
-def _apply(machine: Machine, events: list[str]) -> tuple[str, list[str], list[str]]:
-    """Fold events over the machine; returns (final status, visited statuses, rejected events)."""
+def _apply(machine: Machine, events: list[str] | list[tuple[str, int]]) -> tuple[str, list[str], list[str]]:
+    """Fold events (optionally with event times) over the machine like the service does.
+
+    Returns (final status, visited statuses, rejected events).
+    """
     state = machine.initial
+    state_time = -1
     visited = [state]
     rejected = []
-    for event in events:
+    for item in events:
+        event, at = item if isinstance(item, tuple) else (item, None)
         try:
-            machine.check(reference="T", from_status=state, to_status=event)
+            machine.check(reference="T", from_status=state, to_status=event, stale=at is not None and at < state_time)
         except IllegalTransition:
             rejected.append(event)
             continue
         state = event
+        state_time = at if at is not None else state_time
         visited.append(state)
     return state, visited, rejected
 
@@ -162,12 +175,13 @@ def _walk(machine: Machine, choices: list[int]) -> list[str]:
 
 @given(data=st.data(), machine=machines_st)
 def test_replaying_a_legal_history_in_any_order_never_goes_backwards(data: st.DataObject, machine: Machine) -> None:
-    history = _walk(machine, data.draw(st.lists(st.integers(0, 50), min_size=1, max_size=8)))[1:]
+    path = _walk(machine, data.draw(st.lists(st.integers(0, 50), min_size=1, max_size=8)))[1:]
+    history = [(status, at) for at, status in enumerate(path)]
     shuffled = data.draw(st.permutations(history))
     final, visited, rejected = _apply(machine, list(shuffled))
     in_order_final, _, in_order_rejected = _apply(machine, history)
     assert in_order_rejected == []
-    assert in_order_final == history[-1]
+    assert in_order_final == path[-1]
     # Either the shuffled replay lands where the true history did, or something was rejected (and logged by the
     # service) instead of being applied.
     assert final == in_order_final or rejected

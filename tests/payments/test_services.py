@@ -248,3 +248,49 @@ class ReplayInAnyOrder(HypothesisTestCase):
         assert txn.status == (applied[-1] if applied else "initiated")
         assert txn.events.count() == 1 + len(order)
         assert txn.events.filter(applied=False).count() == len(order) - len(applied)
+
+
+def test_stale_sideways_move_is_refused_by_event_time() -> None:
+    txn = make_deposit()
+    t = datetime(2026, 5, 1, 10, tzinfo=UTC)
+    transaction_transition(reference=txn.reference, to_status="held", source="system", occurred_at=t.replace(hour=12))
+    with pytest.raises(IllegalTransition, match="out of order: the event is older than the current status"):
+        transaction_transition(
+            reference=txn.reference, to_status="confirmed", source="psp_webhook", occurred_at=t.replace(hour=11)
+        )
+    transaction_transition(
+        reference=txn.reference, to_status="confirmed", source="agent", occurred_at=t.replace(hour=13)
+    )
+    txn.refresh_from_db()
+    assert txn.status == "confirmed"
+
+
+class WithdrawalReplayInAnyOrder(HypothesisTestCase):
+    """KYC side trips (verification ⇄ awaiting_documents) replayed in any order end where the true history did,
+    or the out-of-order events are kept as rejected."""
+
+    HISTORY = ("verification", "awaiting_documents", "verification", "held", "approved", "processing", "paid")
+
+    @given(order=st.permutations(list(enumerate(HISTORY))))
+    def test_replay(self, order: list[tuple[int, str]]) -> None:
+        player = make_player()
+        transaction_create(
+            reference=f"WD-{player.external_id}", kind="withdrawal", player=player, amount_minor=1000, currency="EUR"
+        )
+        base = datetime(2026, 5, 1, tzinfo=UTC)
+        rejected = 0
+        for at, status in order:
+            try:
+                transaction_transition(
+                    reference=f"WD-{player.external_id}",
+                    to_status=status,
+                    source="platform",
+                    occurred_at=base.replace(hour=at + 1),
+                    idempotency_key=f"{player.pk}:{at}",
+                )
+            except IllegalTransition:
+                rejected += 1
+        txn = Transaction.objects.get(reference=f"WD-{player.external_id}")
+        assert txn.status == "paid" or rejected > 0
+        if rejected == 0:
+            assert [s for _, s in order] == list(self.HISTORY)

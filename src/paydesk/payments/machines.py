@@ -2,8 +2,10 @@
 
 Each machine lists, for every status, the statuses it may move to. Moves are forward along the happy path (skipping
 a step the PSP did not report is allowed: Stripe often says "succeeded" without a "pending" first) or into a side
-state. The only moves out of a settled state (credited, paid, succeeded) are the late reversal edges: refund and
-chargeback of a deposit, a bank return of a payout, a reversal of a refund. Every other backward move is illegal:
+state. Side states of equal rank (held ⇄ confirmed, verification ⇄ awaiting_documents ⇄ held) may move between each
+other, but only in event-time order: an event older than the current status cannot make such a sideways move.
+The only moves out of a settled state (credited, paid, succeeded) are the late reversal edges: refund and chargeback
+of a deposit, a bank return of a payout, a reversal of a refund. Every other backward move is illegal:
 that is what keeps a late or duplicated webhook from dragging a payment back.
 
 Chargebacks have two axes: the dispute ``stage`` (inquiry → chargeback → second_chargeback/pre_arbitration →
@@ -69,7 +71,14 @@ class Machine:
     def allows(self, from_status: str, to_status: str) -> bool:
         return to_status in self.table.get(from_status, frozenset())
 
-    def check(self, *, reference: str, from_status: str, to_status: str) -> None:
+    def check(self, *, reference: str, from_status: str, to_status: str, stale: bool = False) -> None:
+        """Raise IllegalTransition unless the move is in the table.
+
+        ``stale`` says the event happened before the transaction's current status was reached. A stale event may
+        still carry the payment forward (a missed step), but a sideways move such as held ⇄ confirmed or
+        verification ⇄ awaiting_documents would let delivery order, not event order, decide the outcome, so it is
+        refused.
+        """
         if to_status not in self.table:
             raise IllegalTransition(
                 reference=reference,
@@ -94,6 +103,14 @@ class Machine:
                 from_status=from_status,
                 to_status=to_status,
                 reason=reason,
+            )
+        if stale and self.rank[to_status] <= self.rank[from_status]:
+            raise IllegalTransition(
+                reference=reference,
+                kind=self.kind.value,
+                from_status=from_status,
+                to_status=to_status,
+                reason="out of order: the event is older than the current status",
             )
 
 

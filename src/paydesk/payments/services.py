@@ -249,7 +249,8 @@ def transaction_transition(
                         to_status=target_status,
                     )
             else:
-                machine.check(reference=reference, from_status=from_status, to_status=target_status)
+                stale = occurred_at is not None and occurred_at < txn.status_changed_at
+                machine.check(reference=reference, from_status=from_status, to_status=target_status, stale=stale)
         except IllegalTransition as exc:
             logger.warning("rejected: %s [source=%s key=%s]", exc.message, source, key)
             raise
