@@ -203,3 +203,27 @@ def test_background_mode_answers_first_and_a_worker_thread_applies(
     assert stored.status == WebhookEventStatus.PROCESSED
     deposit.refresh_from_db()
     assert deposit.status == "confirmed"
+
+
+def test_orphans_are_listed_for_the_desk_and_the_listing_needs_a_token(send: Send, client: Client) -> None:
+    from django.contrib.auth.models import Group, User
+
+    from paydesk.core.roles import ensure_role_groups
+    from paydesk.core.tokens import api_token_issue
+
+    body = generic(id="ev-o", reference="NOT-YET")
+    send("generic", body, signed(body))
+    ensure_role_groups()
+    agent = User.objects.create_user(username="agent-1")
+    agent.groups.add(Group.objects.get(name="agent"))
+    token = api_token_issue(user=agent, name="t")
+
+    listed = client.get("/api/v1/webhooks/events?status=orphan", headers={"Authorization": f"Bearer {token}"})
+    anonymous = client.get("/api/v1/webhooks/events")
+    bad = client.get("/api/v1/webhooks/events?status=lost", headers={"Authorization": f"Bearer {token}"})
+
+    assert listed.status_code == 200
+    assert [(e["event_key"], e["status"], e["waiting_for_reference"]) for e in json.loads(listed.content)] == [
+        ("ev-o", "orphan", "NOT-YET")
+    ]
+    assert (anonymous.status_code, bad.status_code) == (401, 422)

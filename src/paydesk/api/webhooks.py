@@ -7,14 +7,18 @@ stored. Answers: 200 accepted (also for a duplicate), 400 malformed, 401 bad or 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
-from ninja import Router
+from ninja import Router, Schema
 
+from paydesk.api.auth import AUTH, require
+from paydesk.core.roles import Capability
 from paydesk.integrations.psp.generic import GenericEvent
+from paydesk.payments import selectors
 from paydesk.payments.webhooks import PayloadTooLarge, webhook_check_size, webhook_max_bytes, webhook_receive
 
 router = Router(tags=["webhooks"], auth=None)
@@ -61,3 +65,47 @@ def receive(request: HttpRequest, psp: str) -> HttpResponse:
     response["Paydesk-Accepted"] = str(receipt.accepted)
     response["Paydesk-Duplicates"] = str(receipt.duplicates)
     return response
+
+
+class WebhookEventOut(Schema):
+    id: int
+    psp_code: str
+    adapter: str
+    event_key: str
+    event_type: str
+    status: str
+    attempts: int
+    error: str
+    received_at: datetime
+    processed_at: datetime | None
+    transaction: str | None
+    waiting_for_reference: str
+    waiting_for_psp_reference: str
+
+
+@router.get(
+    "/events",
+    auth=AUTH,
+    response=list[WebhookEventOut],
+    summary="Stored PSP webhook events (filter status=orphan to see events waiting for their transaction)",
+)
+def events(request: HttpRequest, status: str | None = None, psp: str | None = None, limit: int = 50) -> list[Any]:
+    require(request, Capability.READ_LEDGER)
+    return [
+        {
+            "id": e.pk,
+            "psp_code": e.psp_code,
+            "adapter": e.adapter,
+            "event_key": e.event_key,
+            "event_type": e.event_type,
+            "status": e.status,
+            "attempts": e.attempts,
+            "error": e.error,
+            "received_at": e.received_at,
+            "processed_at": e.processed_at,
+            "transaction": e.transaction.reference if e.transaction else None,
+            "waiting_for_reference": e.match_reference,
+            "waiting_for_psp_reference": e.match_psp_reference,
+        }
+        for e in selectors.webhook_events_list(status=status, psp=psp, limit=limit)
+    ]

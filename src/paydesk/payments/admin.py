@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from paydesk.payments.models import PaymentMethod, Player, Psp, Transaction, TransactionEvent
+from paydesk.payments.models import PaymentMethod, Player, Psp, Transaction, TransactionEvent, WebhookEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -69,4 +69,15 @@ class TransactionAdmin(ReadOnlyAdmin):
     search_fields = ("reference", "psp_reference", "player__external_id")
     list_select_related = ("psp", "player")
     inlines = [TransactionEventInline]
+    show_full_result_count = False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    """PSP webhook events as received: orphans and rejections stay visible here until they are applied."""
+
+    list_display = ("received_at", "psp_code", "event_type", "event_key", "status", "attempts", "transaction")
+    list_filter = ("status", "psp_code", "adapter")
+    search_fields = ("event_key", "match_reference", "match_psp_reference", "transaction__reference")
+    list_select_related = ("transaction",)
     show_full_result_count = False

@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from paydesk.core.errors import NotFound, ValidationError
-from paydesk.payments.models import Transaction, TransactionEvent
+from paydesk.payments.enums import WebhookEventStatus
+from paydesk.payments.models import Transaction, TransactionEvent, WebhookEvent
 
 MAX_SEARCH_LIMIT = 200
 
@@ -56,3 +57,19 @@ def transaction_search(
     if status:
         qs = qs.filter(status=status)
     return list(qs.order_by("-created_at", "-id")[:limit])
+
+
+def webhook_events_list(*, status: str | None = None, psp: str | None = None, limit: int = 50) -> list[WebhookEvent]:
+    """Stored PSP webhook events, newest first (orphans, rejections and failures are what an agent looks for)."""
+    if status is not None and status not in WebhookEventStatus.values:
+        raise ValidationError(
+            f"unknown webhook event status {status!r}; expected one of {', '.join(WebhookEventStatus.values)}"
+        )
+    if not 1 <= limit <= MAX_SEARCH_LIMIT:
+        raise ValidationError(f"limit must be between 1 and {MAX_SEARCH_LIMIT}, got {limit}")
+    qs = WebhookEvent.objects.select_related("transaction")
+    if status:
+        qs = qs.filter(status=status)
+    if psp:
+        qs = qs.filter(psp_code=psp)
+    return list(qs.order_by("-received_at", "-id")[:limit])
