@@ -311,3 +311,20 @@ def test_the_adapter_name_works_without_a_psp_row(send: Send, make_txn: MakeTxn)
 
     deposit.refresh_from_db()
     assert deposit.status == "confirmed"
+
+
+def test_no_database_connection_is_503_so_the_psp_retries(send: Send, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from paydesk.api import webhooks as api_webhooks
+
+    def down(**kwargs: Any) -> None:
+        raise OperationalError("couldn't get a connection after 10.00 sec")
+
+    monkeypatch.setattr(api_webhooks, "webhook_receive", down)
+    body = event("evt_503", "charge.failed", {"id": "ch_1", "object": "charge"})
+
+    response = send("stripe", body, signed(body))
+
+    assert response.status_code == 503
+    assert problem(response)["detail"] == "the desk cannot store webhooks right now (OperationalError); retry later"

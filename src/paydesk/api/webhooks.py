@@ -2,7 +2,7 @@
 
 No API token here: a webhook authenticates by its signature, which ``webhook_receive`` checks before anything is
 stored. Answers: 200 accepted (also for a duplicate), 400 malformed, 401 bad or missing signature, 404 unknown PSP,
-413 too large, 503 adapter off (its secret is unset) — all but 200 as problem+json.
+413 too large, 503 adapter off (its secret is unset) or database unavailable — all but 200 as problem+json.
 """
 
 from __future__ import annotations
@@ -11,17 +11,25 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from ninja import Router, Schema
 
 from paydesk.api.auth import AUTH, require
+from paydesk.core.errors import PaydeskError
 from paydesk.core.roles import Capability
 from paydesk.integrations.psp.generic import GenericEvent
 from paydesk.payments import selectors
 from paydesk.payments.webhooks import PayloadTooLarge, webhook_check_size, webhook_max_bytes, webhook_receive
 
 router = Router(tags=["webhooks"], auth=None)
+
+
+class Unavailable(PaydeskError):
+    code = "unavailable"
+    status = 503
+
 
 _GENERIC_SCHEMA = GenericEvent.model_json_schema()
 
@@ -60,7 +68,11 @@ def receive(request: HttpRequest, psp: str) -> HttpResponse:
         body = request.body
     except (RequestDataTooBig, RawPostDataException):
         raise PayloadTooLarge(f"webhook body is over the limit of {webhook_max_bytes()} bytes") from None
-    receipt = webhook_receive(psp_code=psp, body=body, headers=request.headers)
+    try:
+        receipt = webhook_receive(psp_code=psp, body=body, headers=request.headers)
+    except OperationalError as exc:
+        # No database connection to be had (pool exhausted or server down): nothing was stored, so say "retry".
+        raise Unavailable(f"the desk cannot store webhooks right now ({type(exc).__name__}); retry later") from None
     response = HttpResponse(receipt.adapter.ack_body, content_type=receipt.adapter.ack_content_type)
     response["Paydesk-Accepted"] = str(receipt.accepted)
     response["Paydesk-Duplicates"] = str(receipt.duplicates)
