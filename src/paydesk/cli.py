@@ -32,6 +32,7 @@ DOMAIN_CLIS: tuple[str, ...] = (
     "paydesk.sla.cli",
     "paydesk.triage.cli",
     "paydesk.replies.cli",
+    "paydesk.reports.cli",
     "paydesk.investigations.cli",
 )
 
