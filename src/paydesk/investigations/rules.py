@@ -41,6 +41,7 @@ from paydesk.payments.enums import Kind
 from paydesk.payments.enums import RefundStatus as R
 from paydesk.payments.enums import WithdrawalStatus as W
 from paydesk.payments.models import Transaction, TransactionEvent
+from paydesk.tickets.enums import Category
 
 # Raw PSP statuses that mean "the player must complete a bank authentication step" (3-D Secure and the like).
 THREE_DS_STATUSES = frozenset(
@@ -54,7 +55,7 @@ BANK_WINDOW_MIN = timedelta(days=1)
 ESCALATE_AFTER_NORMS = 3
 DEFAULT_NORM_SECONDS = 3600
 # Claims (triage categories) that mean "the payout left but I don't have the money".
-NOT_RECEIVED_CLAIMS = frozenset({"withdrawal_not_received", "withdrawal_pending"})
+NOT_RECEIVED_CLAIMS = frozenset({Category.WITHDRAWAL_NOT_RECEIVED.value, Category.WITHDRAWAL_PENDING.value})
 NOT_FOUND_DETAILS = (
     "date and time of the payment",
     "amount and currency",

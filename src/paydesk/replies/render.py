@@ -108,11 +108,13 @@ def variables(
         values["expected_date"] = _date(expected, lang) or ""
     if transaction is not None:
         statuses = book.phrases["statuses"].get(transaction.kind, {})
-        sentence = statuses.get(transaction.status) or statuses.get("default")
-        if sentence is not None:
-            values["status_sentence"] = _fill(
-                sentence[lang], values, where=f"status {transaction.kind}/{transaction.status}"
-            )
+        # A status sentence that needs a value this transaction lacks (a payout without a reference) falls back
+        # to the kind's default sentence rather than leaving a hole.
+        for key in (transaction.status, "default"):
+            sentence = statuses.get(key)
+            if sentence is not None and all(values.get(name) for name in placeholders(sentence[lang])):
+                values["status_sentence"] = sentence[lang].format_map(values)
+                break
     return values
 
 
