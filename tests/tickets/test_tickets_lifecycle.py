@@ -48,7 +48,8 @@ def register(player: Player, **extra: Any) -> Ticket:
 def test_register_creates_ticket_message_link_and_audit(player: Player, deposit: Any, payments_team: Team) -> None:
     ticket = register(player, transactions=["dep-1"], tags=["VIP"])
     assert ticket.number == f"PD-{ticket.pk:06d}"
-    assert (ticket.status, ticket.language, ticket.region, ticket.team_id) == ("new", "ru", "cis", payments_team.pk)
+    # Triage: the player wrote in English, so the ticket is answered in English (their profile says ru).
+    assert (ticket.status, ticket.language, ticket.region, ticket.team_id) == ("new", "en", "cis", payments_team.pk)
     message = Message.objects.get(ticket=ticket)
     assert (message.kind, message.author_player_id, message.body) == (
         "public",

@@ -21,6 +21,7 @@ from paydesk.payments.models import Player
 from paydesk.sla.services import sla_policy_update
 from paydesk.tickets import selectors, services
 from paydesk.tickets.models import SLA_METRICS, Message, Ticket
+from paydesk.tickets.suggestions import suggestion_as_dict, suggestion_get
 
 router = Router(tags=["tickets"])
 
@@ -90,8 +91,36 @@ class TicketOut(Schema):
     transactions: list[LinkOut]
 
 
+class ReplyDraftOut(Schema):
+    language: str
+    text: str
+
+
+class TriageSuggestionOut(Schema):
+    """Triage, diagnosis and the drafted reply for the latest player message (``paydesk.tickets.suggestions``)."""
+
+    message: int | None
+    language: str
+    category: str
+    confidence: float
+    priority_hint: str
+    entities: dict[str, Any]
+    candidates: list[dict[str, Any]]
+    transaction: str | None
+    finding: str
+    diagnosis: dict[str, Any] | None
+    next_action: dict[str, Any] | None
+    next_action_text: str
+    reply: ReplyDraftOut
+    lint: list[dict[str, Any]]
+    lint_errors: int
+    problem: str
+    updated_at: datetime
+
+
 class TicketDetailOut(TicketOut):
     messages: list[MessageOut]
+    suggestion: TriageSuggestionOut | None = None
 
 
 class MessageIn(Schema):
@@ -228,7 +257,11 @@ def _ticket(ticket: Ticket) -> dict[str, Any]:
 
 def _detail(ticket_id: int) -> dict[str, Any]:
     ticket = selectors.ticket_get(ticket_id=ticket_id)
-    return {**_ticket(ticket), "messages": [_message(m) for m in ticket.messages.all()]}
+    return {
+        **_ticket(ticket),
+        "messages": [_message(m) for m in ticket.messages.all()],
+        "suggestion": suggestion_as_dict(suggestion_get(ticket_id=ticket.pk)),
+    }
 
 
 @router.post("/tickets", response={201: TicketDetailOut}, summary="Register a ticket (intake)")

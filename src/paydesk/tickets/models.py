@@ -220,6 +220,8 @@ class TicketTransaction(models.Model):
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="ticket_links")
     is_primary = models.BooleanField(default=False)
     linked_at = models.DateTimeField()
+    match_score = models.IntegerField(null=True, blank=True, help_text="Triage's match score; NULL when linked by hand")
+    match_reasons = models.JSONField(default=list, blank=True, help_text="Why triage linked it (empty when by hand)")
 
     class Meta:
         constraints = [
@@ -248,3 +250,38 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class TicketSuggestion(models.Model):
+    """What triage and diagnosis suggest for a ticket, from its latest player message (one row, replaced each time).
+
+    Written only by ``paydesk.tickets.services.triage``; the agent reads it beside the conversation. ``reply_text``
+    is the rendered macro in the ticket's language and ``lint`` the Tone of Voice findings on it; ``lint_errors``
+    counts the findings of severity error (a reply with errors must be edited before it is sent).
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="suggestion")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(max_length=8)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    confidence = models.FloatField(help_text="Classifier confidence 0..1 (a score, not money)")
+    priority_hint = models.CharField(max_length=8, choices=Priority.choices)
+    entities = models.JSONField(default=dict, blank=True)
+    candidates = models.JSONField(default=list, blank=True, help_text="[{reference, score, reasons}], best first")
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Diagnosed"
+    )
+    diagnosis = models.JSONField(null=True, blank=True)
+    finding = models.CharField(max_length=40, blank=True, help_text="Code of the finding the reply answers")
+    next_action = models.JSONField(null=True, blank=True)
+    next_action_text = models.CharField(max_length=300, blank=True)
+    reply_language = models.CharField(max_length=8, blank=True)
+    reply_text = models.TextField(blank=True)
+    lint = models.JSONField(default=list, blank=True)
+    lint_errors = models.PositiveSmallIntegerField(default=0)
+    problem = models.CharField(max_length=300, blank=True, help_text="A step that failed (the rest still ran)")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"suggestion for {self.ticket_id}: {self.finding or self.category}"

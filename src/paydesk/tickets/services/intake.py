@@ -31,6 +31,7 @@ from paydesk.tickets.attachments import CheckedFile, check_attachment
 from paydesk.tickets.enums import Category, Channel, MessageKind, Move, Priority, Status
 from paydesk.tickets.models import Attachment, Message, Tag, Team, Ticket, TicketTransaction
 from paydesk.tickets.services.base import label, lock_ticket, move, save
+from paydesk.tickets.services.triage import suggest_after_commit, triage_apply
 
 MAX_BODY = 20000
 
@@ -201,6 +202,12 @@ def ticket_register(
                 _link(ticket, txn, primary=txn.reference == primary_transaction)
             if tags:
                 ticket.tags.add(*_tags(tags))
+            # Triage (pure, fast) before the save so SLA policy and assignment see its category, language, priority.
+            triaged = (
+                triage_apply(ticket, text, keep_category=bool(category), keep_language=bool(language), registering=True)
+                if from_player
+                else None
+            )
             audit_record(
                 action="ticket.register",
                 actor=acting_user,
@@ -213,6 +220,7 @@ def ticket_register(
                     "category": category,
                     "transactions": references,
                     "follow_up_of": follow_up_of.number if follow_up_of else None,
+                    **(triaged.audit() if triaged else {}),
                 },
             )
             save(ticket)
@@ -220,6 +228,11 @@ def ticket_register(
                 from paydesk.tickets.services.assignment import autoassign_locked
 
                 autoassign_locked(ticket, acting_user=None)
+            if triaged is not None:
+                suggest = partial(
+                    suggest_after_commit, ticket_id=ticket.pk, message_id=message.pk, result=triaged.result
+                )
+                transaction.on_commit(suggest, robust=True)
     except IntegrityError:
         _cleanup(stored)
         # Two deliveries of one channel message raced: the other one registered the ticket.
@@ -261,6 +274,7 @@ def message_add(
     stored: list[str] = []
     try:
         with transaction.atomic():
+            triaged = None
             ticket = lock_ticket(ticket_id, expected_version=expected_version)
             if author_player is not None:
                 if ticket.player_id is not None and ticket.player_id != author_player.pk:
@@ -287,6 +301,11 @@ def message_add(
             _store_files(message, checked, stored)
             if author_player is not None:
                 _on_player_message(ticket, acting_user=acting_user, at=now)
+                triaged = triage_apply(ticket, text, keep_category=False, keep_language=False)
+                suggest = partial(
+                    suggest_after_commit, ticket_id=ticket.pk, message_id=message.pk, result=triaged.result
+                )
+                transaction.on_commit(suggest, robust=True)
             elif kind == MessageKind.PUBLIC:
                 _on_agent_reply(ticket, acting_user=acting_user, at=now)
                 if ticket.player_id is not None:
@@ -302,6 +321,7 @@ def message_add(
                     "kind": kind,
                     "from_player": author_player is not None,
                     "attachments": len(checked),
+                    **(triaged.audit() if triaged else {}),
                 },
             )
             save(ticket)
