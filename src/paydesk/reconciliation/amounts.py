@@ -116,7 +116,11 @@ def convert(
     # only when nothing was cut off. (Decimal casts truncate, so that comparison is the no-rounding check.)
     wide = pl.Decimal(38, _WIDE_SCALE)
     steps: list[list[pl.Expr]] = [[], [], []]
+    present = frame.select([pl.col(value).is_not_null().any().alias(out) for out, (value, _) in amounts.items()])
+    blank = [out for out, any_value in present.row(0, named=True).items() if not any_value]
     for out, (value_column, currency_column) in amounts.items():
+        if out in blank:
+            continue
         value = pl.col(value_column)
         currency = pl.col(currency_column)
         if frame.select((currency.is_null() & value.is_not_null()).any()).item():
@@ -128,8 +132,13 @@ def convert(
         v, e = pl.col(f"{out}__v"), pl.col(f"{out}__e")
         minor: pl.Expr = pl.lit(None, pl.Int64)
         exact: pl.Expr = pl.lit(False)
-        for k in sorted(set(exponents.values()), reverse=True):
+        scales = sorted(set(exponents.values()), reverse=True)
+        for k in scales:
             narrow = v.cast(pl.Decimal(38, k), strict=False)
+            if len(scales) == 1:  # one exponent for every currency here (the usual case): no per-row branch
+                minor = (narrow * (10**k)).cast(pl.Int64, strict=False)
+                exact = narrow == v.cast(wide, strict=False)
+                break
             minor = pl.when(e == k).then((narrow * (10**k)).cast(pl.Int64, strict=False)).otherwise(minor)
             exact = pl.when(e == k).then(narrow == v.cast(wide, strict=False)).otherwise(exact)
         steps[1] += [minor.alias(out), exact.alias(f"{out}__x"), v.str.contains(_PLAIN).alias(f"{out}__ok")]
@@ -147,8 +156,12 @@ def convert(
         ]
     work = frame
     for step in steps:
-        work = work.with_columns(step)
-    failed = work.select([pl.col(f"{out}__bad").any().alias(out) for out in amounts]).row(0, named=True)
+        if step:
+            work = work.with_columns(step)
+    computed = [out for out in amounts if out not in blank]
+    failed = (
+        work.select([pl.col(f"{out}__bad").any().alias(out) for out in computed]).row(0, named=True) if computed else {}
+    )
     for out, bad in failed.items():
         if bad:
             value_column, currency_column = amounts[out]
@@ -158,8 +171,8 @@ def convert(
                 path=path,
                 column=value_column,
             )
-    temporary = [f"{out}__{part}" for out in amounts for part in ("v", "e", "x", "ok", "bad")]
-    return work.drop(temporary)
+    temporary = [f"{out}__{part}" for out in computed for part in ("v", "e", "x", "ok", "bad")]
+    return work.drop(temporary).with_columns([pl.lit(None, pl.Int64).alias(out) for out in blank])
 
 
 def to_minor(
