@@ -26,7 +26,7 @@ def _app() -> typer.Typer:
     return app
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_diagnose_prints_findings_and_the_reply_as_json() -> None:
     psps = psps_ensure()
     with clock.frozen(T0):
@@ -65,7 +65,7 @@ def test_diagnose_prints_findings_and_the_reply_as_json() -> None:
     assert "Mir •••• 0042" in data["reply"]["text"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_an_unknown_reference_is_an_answer_with_exit_0() -> None:
     result = CliRunner().invoke(_app(), ["diagnose", "WHO-KNOWS-1", "--json", "--lang", "en"])
     assert result.exit_code == 0, result.output
@@ -75,8 +75,15 @@ def test_an_unknown_reference_is_an_answer_with_exit_0() -> None:
     assert "couldn't find a payment matching WHO-KNOWS-1" in data["reply"]["text"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_bad_language_is_refused() -> None:
     result = CliRunner().invoke(_app(), ["diagnose", "X", "--lang", "de"])
     assert result.exit_code != 0
     assert "--lang 'de' is not supported (en, ru)" in str(result.exception)
+
+
+@pytest.mark.django_db
+def test_an_unknown_claim_is_refused() -> None:
+    result = CliRunner().invoke(_app(), ["diagnose", "X", "--claim", "lottery"])
+    assert result.exit_code != 0
+    assert "--claim 'lottery' is not an inquiry category" in str(result.exception)

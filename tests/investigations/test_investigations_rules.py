@@ -444,7 +444,9 @@ def test_refunds_in_flight_or_failed_and_an_open_chargeback_on_the_deposit() -> 
         Code.CHARGEBACK_OPEN,
         {"dispute_reference": dispute.reference, "stage": "chargeback"},
     )
+    assert finding.evidence == (disputed.events.get(to_status="charged_back").pk,)
     assert _diagnose(dispute, T0 + 21 * D).primary.code == Code.CHARGEBACK_OPEN
+    assert _diagnose(dispute, T0 + 21 * D).primary.evidence == (dispute.events.get().pk,)
 
 
 @pytest.mark.django_db

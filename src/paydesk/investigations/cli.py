@@ -27,6 +27,10 @@ def diagnose_command(
 
     if lang is not None and lang not in ("en", "ru"):
         raise CliError(f"--lang {lang!r} is not supported (en, ru)")
+    from paydesk.tickets.enums import Category
+
+    if claim is not None and claim not in Category.values:
+        raise CliError(f"--claim {claim!r} is not an inquiry category ({', '.join(Category.values)})")
     if not reference.strip():
         raise CliError("REFERENCE is empty")
     _setup_django()

@@ -612,7 +612,7 @@ def _chargeback_open(inputs: Inputs, dispute: Transaction) -> Finding:
         Code.CHARGEBACK_OPEN,
         Severity.WARNING,
         f"dispute {dispute.reference} at stage {dispute.dispute_stage}, {dispute.status}",
-        _ids(_last_to(inputs.events, dispute.status)) if dispute.pk == inputs.txn.pk else (),
+        _ids(_last_to(inputs.events, dispute.status if dispute.pk == inputs.txn.pk else D.CHARGED_BACK)),
         [escalate(Team.PAYMENTS, "the dispute is handled by the payments team"), reply()],
         dispute_reference=dispute.reference,
         stage=dispute.dispute_stage,
