@@ -23,6 +23,7 @@ from paydesk.core.audit import audit_record
 from paydesk.core.roles import Role, ensure_role_groups
 from paydesk.core.scheduler import PERIODIC_JOBS, EmbeddedScheduler, PeriodicJob
 from paydesk.core.tokens import api_token_authenticate, api_token_issue
+from paydesk.simulate.inquiries import seed_inquiries
 from paydesk.simulate.seed import SeedResult, psps_ensure, seed_world
 
 LOGINS_FILE = "demo_logins.json"
@@ -139,6 +140,10 @@ def prepare(*, players: int, days: int, seed: int, console: Any | None) -> DemoS
     world = seed_world(players=players, days=days, seed=seed, console=console)
     if console is not None:
         console.print(world.describe())
+    # Players write in about their own payments; intake triages, diagnoses and drafts a reply for each.
+    asked = seed_inquiries(tag=world.tag, seed=seed, players=players, anchor=world.anchor, console=console)
+    if console is not None:
+        console.print(f"player inquiries: {asked.registered:,} registered as tickets, {asked.already:,} already there")
     return DemoSummary(
         logins=tuple(logins), token=token, token_user=TOKEN_USER, world=world, created_users=tuple(created)
     )

@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from paydesk.core import clock
 from paydesk.core.audit import audit_record
@@ -48,7 +49,7 @@ from paydesk.replies.render import render_category, render_finding
 from paydesk.replies.tone import lint_reply
 from paydesk.tickets.enums import PRIORITY_ORDER, Category
 from paydesk.tickets.models import Message, Ticket, TicketSuggestion, TicketTransaction
-from paydesk.tickets.services.base import label, lock_ticket, save
+from paydesk.tickets.services.base import label, lock_ticket
 from paydesk.triage.matching import Candidate, match_transactions
 from paydesk.triage.pipeline import TriageResult, triage_message
 
@@ -71,6 +72,21 @@ _PAYMENT_CATEGORIES = frozenset(Category.values) - {
     Category.ACCOUNT_ACCESS,
     Category.OTHER,
 }
+
+# Categories about one kind of payment, where "the most recent one" is a fair guess when the message names nothing.
+_ONE_KIND_CATEGORIES = frozenset(
+    {
+        Category.DEPOSIT_PENDING,
+        Category.DEPOSIT_FAILED,
+        Category.DEPOSIT_NOT_CREDITED,
+        Category.DUPLICATE_CHARGE,
+        Category.WITHDRAWAL_PENDING,
+        Category.WITHDRAWAL_FAILED,
+        Category.WITHDRAWAL_NOT_RECEIVED,
+        Category.REFUND_NOT_RECEIVED,
+        Category.CHARGEBACK_DISPUTE,
+    }
+)
 
 HealthCache = dict[str, Mapping[tuple[str, str], PspHealth]]
 _shared_health: ContextVar[HealthCache | None] = ContextVar("paydesk_shared_psp_health", default=None)
@@ -176,14 +192,20 @@ class _Reply:
     problems: tuple[str, ...]
 
 
-def _links_to_make(candidates: list[Candidate], result: TriageResult) -> tuple[list[Candidate], bool]:
-    """The candidates to link, and whether they matched something the message said (not just recency)."""
+def _links_to_make(candidates: list[Candidate], result: TriageResult, category: str) -> tuple[list[Candidate], bool]:
+    """The candidates to link, and whether they matched something the message said (not just recency).
+
+    A message naming nothing gets its most recent payment of the kind its category is about, and only for a
+    category about one kind ("where is my withdrawal"); a question about fees links nothing.
+    """
     entities = result.entities
     has_entities = any(
         value is not None
         for value in (entities.amount_minor, entities.card_last4, entities.method, entities.date, entities.reference)
     )
-    return (candidates[:LINK_LIMIT], True) if has_entities else (candidates[:1], False)
+    if has_entities:
+        return candidates[:LINK_LIMIT], True
+    return (candidates[:1] if category in _ONE_KIND_CATEGORIES else []), False
 
 
 def _diagnose(txn: Transaction, *, claim: str, now: datetime) -> Diagnosis:
@@ -243,7 +265,7 @@ def ticket_suggest(
         except Exception as exc:
             logger.exception("matching for ticket %s failed", ticket_id)
             problems.append(f"matching failed: {exc}"[:200])
-    to_link, specific = _links_to_make(candidates, triaged)
+    to_link, specific = _links_to_make(candidates, triaged, category)
     primary_link = (
         TicketTransaction.objects.select_related("transaction").filter(ticket_id=ticket_id, is_primary=True).first()
     )
@@ -305,7 +327,9 @@ def ticket_suggest(
             },
         )
         if linked:
-            save(locked)
+            # New links change the ticket (a stale form must be refused) but none of its SLA clocks: bump the
+            # version without recomputing them.
+            Ticket.objects.filter(pk=locked.pk).update(version=F("version") + 1, updated_at=at)
     return suggestion
 
 
