@@ -255,6 +255,7 @@ def test_two_charges_of_the_same_amount_seconds_apart_are_a_duplicate_deposit() 
     other_amount = _txn(
         Kind.DEPOSIT, [("credited", 25 * S, {})], player=player, method=card, created=T0 + M, amount=7000
     )
+    next_session = _txn(Kind.DEPOSIT, [("credited", 25 * S, {})], player=player, method=card, created=T0 + 4 * M)
     finding = _diagnose(first, T0 + H).primary
     assert finding.code == Code.DUPLICATE_DEPOSIT
     assert finding.facts == {
@@ -265,6 +266,7 @@ def test_two_charges_of_the_same_amount_seconds_apart_are_a_duplicate_deposit() 
     assert finding.actions[0].money_action == MoneyActionKind.REFUND
     assert _diagnose(second, T0 + H).primary.code == Code.DUPLICATE_DEPOSIT
     assert _diagnose(other_amount, T0 + H).primary.code == Code.NO_ISSUE
+    assert _diagnose(next_session, T0 + H).primary.code == Code.NO_ISSUE  # same amount, minutes later: a new session
 
 
 @pytest.mark.django_db

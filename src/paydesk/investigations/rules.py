@@ -255,8 +255,8 @@ def _duplicate(inputs: Inputs) -> Finding | None:
     return _finding(
         Code.DUPLICATE_DEPOSIT,
         Severity.WARNING,
-        f"{txn.reference} and {twin.reference}: same player, method and amount {seconds} s apart, both charged"
-        + ("; one is already refunded" if refunded else ""),
+        f"possible double charge: {txn.reference} and {twin.reference}, same player, method and amount {seconds} s "
+        "apart, both charged" + ("; one is already refunded" if refunded else ""),
         _ids(_last_to(inputs.events, D.CONFIRMED, D.CREDITED)),
         actions,
         duplicate_reference=twin.reference,

@@ -16,7 +16,9 @@ from django.db.models import Prefetch, Q
 from paydesk.payments.enums import DepositStatus, Kind
 from paydesk.payments.models import Transaction, TransactionEvent
 
-DUPLICATE_WINDOW = timedelta(minutes=5)
+# A double charge is a double submit or a cashier retry: seconds apart. Two equal deposits minutes apart are far more
+# often two sessions (the default world had 8 such pairs among 37,000 good deposits with a 5-minute window).
+DUPLICATE_WINDOW = timedelta(seconds=60)
 # Deposits in these statuses took the player's money (or did, before a refund or chargeback).
 MONEY_TAKEN: frozenset[str] = frozenset(
     {
