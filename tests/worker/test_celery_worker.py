@@ -70,10 +70,15 @@ def worker(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
     broker, eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
     celery_app.conf.broker_url = REDIS_URL
     celery_app.conf.task_always_eager = False
+    # Eager calls earlier in the run opened a producer pool on the memory:// broker; drop it so sends go to Redis.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
     try:
         yield process
     finally:
         celery_app.conf.broker_url, celery_app.conf.task_always_eager = broker, eager
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
         process.terminate()
         try:
             process.wait(timeout=20)
