@@ -33,7 +33,7 @@ from paydesk.triage.language import transliterate
 
 logger = logging.getLogger(__name__)
 
-MAX_SEED_INQUIRIES = 400
+MAX_SEED_INQUIRIES = 300
 PLAYERS_PER_INQUIRY = 5  # the seed registers about one inquiry per this many players (capped above)
 GENERAL_SHARE = 0.15  # questions not about one payment (fees, limits, access…)
 SEED_SPREAD = timedelta(minutes=90)  # the seed's chats arrived over the last hour and a half
