@@ -224,3 +224,19 @@ def test_garbage_file_is_refused_in_one_line(tmp_path: Path) -> None:
         parse_report("adyen", path)
     assert caught.value.message.startswith(f"{path}")
     assert "\n" not in caught.value.message
+
+
+def test_dlocal_sub_cent_is_null_but_garbage_is_refused(tmp_path: Path) -> None:
+    head = (
+        "ROW_TYPE,SETTLEMENT_CURRENCY,NUMBER_OF_ITEMS,GROSS_TOTAL_AMOUNT,FEE_TOTAL_AMOUNT,NET_TOTAL_AMOUNT\n"
+        "HEADER,USD,1,1,0,1\n"
+        "ROW_TYPE,CREATION_DATE,TRANSACTION_ID,DLOCAL_TRANSACTION_ID,LOCAL_AMOUNT,LOCAL_CURRENCY,GROSS_AMOUNT,"
+        "FEE_AMOUNT,NET_AMOUNT\n"
+    )
+    path = tmp_path / "dl.csv"
+    path.write_text(head + "PAYMENT,2026-01-02 10:00:00,M1,D1,10,BRL,1.857909,-0.057909,1.8\n")
+    frame = parse_report("dlocal", path)
+    assert frame.select("amount_minor", "currency", "fee_minor", "net_minor").rows() == [(1000, "BRL", None, 180)]
+    path.write_text(head + "ADJUSTMENT,2026-01-02 10:00:00,,D2,0,,two,0,-2\n")
+    with pytest.raises(ReportError, match=r"dl\.csv, row 4, column 'GROSS_AMOUNT': invalid amount 'two' for USD"):
+        parse_report("dlocal", path)

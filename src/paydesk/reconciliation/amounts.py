@@ -102,8 +102,12 @@ def convert(
     *,
     path: str | Path,
     row_column: str = "source_row",
+    inexact_as_null: bool = False,
 ) -> pl.DataFrame:
     """Add Int64 minor-unit columns to ``frame``: ``{output: (amount column, currency column)}``, all at once.
+
+    With ``inexact_as_null`` a well-formed value that can't be held exactly becomes null instead of being refused
+    (for PSP columns known to carry FX-converted sub-unit figures, such as dLocal's USD fees).
 
     Amount and currency columns must already be stripped with blanks as null (``text`` does that). Integer math
     only: ``"12.3"`` in EUR is the digits 123 with one decimal, times 10**(2 - 1) = 1230. A value with more
@@ -159,6 +163,17 @@ def convert(
         if step:
             work = work.with_columns(step)
     computed = [out for out in amounts if out not in blank]
+    if inexact_as_null:
+        # Only well-formed decimals in a known currency may become null; anything malformed is still refused.
+        work = work.with_columns(
+            [pl.when(~pl.col(f"{out}__bad")).then(pl.col(out)).alias(out) for out in computed]
+            + [
+                (
+                    pl.col(f"{out}__bad") & (~pl.col(f"{out}__ok").fill_null(False) | pl.col(f"{out}__e").is_null())
+                ).alias(f"{out}__bad")
+                for out in computed
+            ]
+        )
     failed = (
         work.select([pl.col(f"{out}__bad").any().alias(out) for out in computed]).row(0, named=True) if computed else {}
     )

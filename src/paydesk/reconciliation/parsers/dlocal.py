@@ -16,8 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from paydesk.core.money import MoneyError, parse_minor
-from paydesk.reconciliation.amounts import to_minor, to_utc
+from paydesk.reconciliation.amounts import convert, to_minor, to_utc
 from paydesk.reconciliation.errors import ReportError
 from paydesk.reconciliation.parsers.base import (
     frame_from_records,
@@ -56,20 +55,6 @@ REPORT_TYPES: dict[str, str] = {
 UNSETTLED = ("cancelled", "in process", "reimbursed", "waiting details")
 
 
-def _exact_or_null(values: pl.Series, currency: pl.Series) -> pl.Series:
-    """Exact minor units where the value fits the currency, else null (never rounded)."""
-    result: list[int | None] = []
-    for value, code in zip(values.to_list(), currency.to_list(), strict=True):
-        if value is None or code is None:
-            result.append(None)
-            continue
-        try:
-            result.append(parse_minor(value, code))
-        except MoneyError:
-            result.append(None)
-    return pl.Series(values.name, result, dtype=pl.Int64)
-
-
 def parse_settlement(path: str | Path) -> pl.DataFrame:
     header: list[str] | None = None
     settlement_currency: str | None = None
@@ -97,9 +82,26 @@ def parse_settlement(path: str | Path) -> pl.DataFrame:
     local_cur = text(raw, "LOCAL_CURRENCY").str.to_uppercase()
     local = to_minor(text(raw, "LOCAL_AMOUNT"), local_cur, rows, path=path, column="LOCAL_AMOUNT")
     has_local = local_cur.is_not_null()
-    gross_settle = _exact_or_null(text(raw, "GROSS_AMOUNT"), settle)
-    fee_settle = _exact_or_null(text(raw, "FEE_AMOUNT"), settle)
-    net_settle = _exact_or_null(text(raw, "NET_AMOUNT"), settle)
+    # Settlement-currency figures are exact or null: dLocal prints FX-converted USD with up to six decimals.
+    settled = convert(
+        pl.DataFrame(
+            {
+                "GROSS_AMOUNT": text(raw, "GROSS_AMOUNT"),
+                "FEE_AMOUNT": text(raw, "FEE_AMOUNT"),
+                "NET_AMOUNT": text(raw, "NET_AMOUNT"),
+                "settlement_currency": settle,
+                "source_row": rows,
+            }
+        ),
+        {
+            "gross": ("GROSS_AMOUNT", "settlement_currency"),
+            "fee": ("FEE_AMOUNT", "settlement_currency"),
+            "net": ("NET_AMOUNT", "settlement_currency"),
+        },
+        path=path,
+        inexact_as_null=True,
+    )
+    gross_settle, fee_settle, net_settle = settled["gross"], settled["fee"], settled["net"]
     kind = text(raw, "ROW_TYPE").str.to_uppercase()
     out = pl.DataFrame(
         {
