@@ -106,14 +106,14 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
             "{about} - the money left my account but my balance is still empty",
             "I was charged for {about} but nothing showed up in my account",
             "my bank shows {about} as paid, my balance says 0. where did it go?",
-            "{about} went through on my side, the bank took the money, but I can't play because the balance is zero",
+            "{about} went through on my side, the money was taken, but I can't play because the balance is zero",
             "Charged but not credited: {about}. Please sort this out",
         ),
         "ru": (
             "{about} - деньги списали, а баланс пустой",
             "деньги ушли, а {about} так и не зачислен на счёт",
             "банк показывает, что {about} прошёл, а у меня на балансе ноль. куда делись деньги?",
-            "оплатил {about}, в приложении банка списание есть, а в игре баланс не пополнился",
+            "оплатил {about}, списание есть, а в игре баланс не пополнился",
             "{about} списан, но не зачислен. разберитесь пожалуйста",
         ),
     },
@@ -184,7 +184,7 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
     "charged_twice": {
         "en": (
             "I was charged twice for {about}! please refund the second one",
-            "{about} was taken from my card two times, I only paid once",
+            "{about} was taken two times, I only paid once",
             "double charge on {about}. two identical payments on my statement",
         ),
         "ru": (
@@ -195,12 +195,12 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "deposit_hold": {
         "en": (
-            "{about} says under review. why? it's my own card",
+            "{about} says under review. why? it's my own account",
             "why is {about} on hold? I need to play tonight",
             "{about} has been stuck in review for hours",
         ),
         "ru": (
-            "{about} на проверке. почему? карта моя",
+            "{about} на проверке. почему? плачу со своего счёта",
             "почему {about} заморожен? мне нужно сегодня играть",
             "{about} висит на проверке уже несколько часов",
         ),
@@ -683,11 +683,14 @@ def compose(
         body = rng.choice(TOPICS[topic][lang]).format(about=_squash(about))
     text = rng.choice(GREETINGS[lang]) + body
     closing = rng.choice(CLOSINGS[lang])
+    annoyed = rng.choice(ANNOYED[lang]) if rng.random() < 0.07 else ""
     if text[-1] not in "?!.":
-        text += rng.choice(("?", ".", "!", "")) if not closing else "."
+        # Chat often drops the final full stop, but a sentence that something follows gets one.
+        text += "." if closing or annoyed or rng.random() < 0.4 else ""
     text += closing
-    if rng.random() < 0.07:
-        text += rng.choice(ANNOYED[lang])
+    if annoyed and text[-1] not in "?!.":
+        text += "."
+    text += annoyed
     text = _squash(text)
     if rng.random() < 0.6:
         text = text[0].upper() + text[1:]
