@@ -35,14 +35,14 @@ from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, FilteredRelation, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from paydesk.core import clock
 from paydesk.core.errors import ValidationError
 from paydesk.sla.models import EventKind, Metric, SlaEvent
 from paydesk.tickets.enums import ACTIVE_STATUSES, MessageKind, Status
-from paydesk.tickets.models import Message, Team, Ticket, TicketTransaction
+from paydesk.tickets.models import Message, Team, Ticket
 
 NONE_KEY = "(none)"
 ColumnKind = Literal["text", "int", "percent", "seconds"]
@@ -142,14 +142,22 @@ def _grouped(
     keys: Sequence[str],
     aggregates: Sequence[tuple[str, str]],
     percentiles: Sequence[_Percentile],
+    postgres_grouping: tuple[Sequence[str], str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Aggregate the CTE relation ``src`` by ``keys``: one query on PostgreSQL, two on SQLite (see module doc)."""
+    """Aggregate the CTE relation ``src`` by ``keys``: one query on PostgreSQL, two on SQLite (see module doc).
+
+    ``postgres_grouping`` replaces, on PostgreSQL only, the key expressions (aliased to ``keys``) and the GROUP BY
+    clause, e.g. for GROUPING SETS.
+    """
     key_sql = ", ".join(keys)
-    select = [key_sql, *(f"{sql} AS {alias}" for alias, sql in aggregates)]
     postgres = connection.vendor == "postgresql"
+    key_select, group_by = (key_sql, key_sql)
+    if postgres and postgres_grouping is not None:
+        key_select, group_by = ", ".join(postgres_grouping[0]), postgres_grouping[1]
+    select = [key_select, *(f"{sql} AS {alias}" for alias, sql in aggregates)]
     if postgres:
         select += [f"percentile_cont({p.fraction}) WITHIN GROUP (ORDER BY {p.expr}) AS {p.alias}" for p in percentiles]
-    sql = f"{ctes} SELECT {', '.join(select)} FROM src GROUP BY {key_sql} ORDER BY {key_sql}"  # noqa: S608 - names and values from code; user input is bound
+    sql = f"{ctes} SELECT {', '.join(select)} FROM src GROUP BY {group_by} ORDER BY {key_sql}"  # noqa: S608 - names and values from code; user input is bound
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         names = [col[0] for col in cursor.description]
@@ -179,20 +187,21 @@ SLA_METRICS = (Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.RESOLUTION)
 
 
 def _sla_ctes() -> str:
+    """The SLA clocks of the period as ``src(dimension, dim_key, metric, seconds, met)``; placeholders: see below."""
     ticket, message, event = _table(Ticket), _table(Message), _table(SlaEvent)
     team, user = _table(Team), _table(get_user_model())
-    breach = EventKind.BREACH.value
+    public, breach = MessageKind.PUBLIC.value, EventKind.BREACH.value
 
-    def breached(metric: str, ticket_col: str, start_col: str) -> str:
+    def breached(alias: str, metric: str, ticket_col: str, start_col: str) -> str:
+        # sla_event_once makes (ticket, metric, kind, started_at) unique: the join never multiplies rows.
         return (
-            f"EXISTS (SELECT 1 FROM {event} e WHERE e.ticket_id = {ticket_col} AND e.metric = '{metric}' "  # noqa: S608
-            f"AND e.kind = '{breach}' AND e.started_at = {start_col})"
+            f"LEFT JOIN breaches {alias} ON {alias}.ticket_id = {ticket_col} AND {alias}.metric = '{metric}' "
+            f"AND {alias}.started_at = {start_col}"
         )
 
-    agent_reply = f"r.kind = '{MessageKind.PUBLIC.value}' AND r.author_player_id IS NULL"
     # Each dimension unpivots into (dimension, key) so one GROUP BY serves them all.
     unpivot = " UNION ALL ".join(
-        f"SELECT '{dim}' AS dimension, {expr} AS dim_key, metric, seconds, met FROM measured"  # noqa: S608 - names and values from code; user input is bound
+        f"SELECT '{dim}' AS dimension, {expr} AS dim_key, metric, seconds, met FROM measured"  # noqa: S608
         for dim, expr in (
             ("all", "'all'"),
             ("team", "team_key"),
@@ -202,6 +211,8 @@ def _sla_ctes() -> str:
             ("priority", "priority"),
         )
     )
+    dims = "b.channel, b.priority, b.category_key, b.team_key, b.agent_key"
+    # Placeholders in order: period end (base), period end (messages), then start/end for each of the three clocks.
     return f"""
 WITH base AS (
     SELECT t.id, t.created_at, t.first_responded_at, t.resolved_at, t.channel, t.priority,
@@ -210,48 +221,76 @@ WITH base AS (
     FROM {ticket} t
     LEFT JOIN {team} tm ON tm.id = t.team_id
     LEFT JOIN {user} u ON u.id = t.assignee_id
-    WHERE t.sla_policy_id IS NOT NULL AND t.status <> '{Status.MERGED.value}'
+    WHERE t.sla_policy_id IS NOT NULL AND t.status <> '{Status.MERGED.value}' AND t.created_at < %s
 ),
-player_messages AS (
-    SELECT m.ticket_id, m.created_at,
-           (SELECT MIN(r.created_at) FROM {message} r
-             WHERE r.ticket_id = m.ticket_id AND {agent_reply}
-               AND (r.created_at > m.created_at OR (r.created_at = m.created_at AND r.id > m.id))) AS answered_at
+breaches AS (
+    SELECT ticket_id, metric, started_at FROM {event} WHERE kind = '{breach}'
+),
+conversation AS (
+    SELECT m.ticket_id, m.created_at, b.first_responded_at,
+           CASE WHEN m.author_player_id IS NULL THEN 0 ELSE 1 END AS from_player,
+           MIN(CASE WHEN m.author_player_id IS NULL THEN m.created_at END) OVER (
+               PARTITION BY m.ticket_id ORDER BY m.created_at, m.id
+               ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+           ) AS answered_at
     FROM {message} m JOIN base b ON b.id = m.ticket_id
-    WHERE m.author_player_id IS NOT NULL AND b.first_responded_at IS NOT NULL
-      AND m.created_at > b.first_responded_at
+    WHERE m.kind = '{public}' AND b.first_responded_at IS NOT NULL
+      AND m.created_at >= b.first_responded_at AND m.created_at < %s
 ),
 cycles AS (
-    SELECT ticket_id, MIN(created_at) AS started_at, answered_at FROM player_messages GROUP BY ticket_id, answered_at
+    SELECT ticket_id, MIN(created_at) AS started_at, answered_at
+    FROM conversation
+    WHERE from_player = 1 AND created_at > first_responded_at
+    GROUP BY ticket_id, answered_at
 ),
 clocks AS (
-    SELECT b.id, b.created_at AS started_at, b.channel, b.priority, b.category_key, b.team_key, b.agent_key,
-           '{Metric.FIRST_RESPONSE.value}' AS metric,
+    SELECT {dims}, '{Metric.FIRST_RESPONSE.value}' AS metric,
            CASE WHEN b.first_responded_at IS NOT NULL THEN {_seconds("b.first_responded_at", "b.created_at")} END
                AS seconds,
-           CASE WHEN {breached(Metric.FIRST_RESPONSE, "b.id", "b.created_at")} THEN 1 ELSE 0 END AS breached
-    FROM base b
+           CASE WHEN e.ticket_id IS NULL THEN 0 ELSE 1 END AS breached
+    FROM base b {breached("e", Metric.FIRST_RESPONSE, "b.id", "b.created_at")}
+    WHERE b.created_at >= %s AND b.created_at < %s
     UNION ALL
-    SELECT b.id, b.created_at, b.channel, b.priority, b.category_key, b.team_key, b.agent_key,
-           '{Metric.RESOLUTION.value}',
+    SELECT {dims}, '{Metric.RESOLUTION.value}',
            CASE WHEN b.resolved_at IS NOT NULL THEN {_seconds("b.resolved_at", "b.created_at")} END,
-           CASE WHEN {breached(Metric.RESOLUTION, "b.id", "b.created_at")} THEN 1 ELSE 0 END
-    FROM base b
+           CASE WHEN e.ticket_id IS NULL THEN 0 ELSE 1 END
+    FROM base b {breached("e", Metric.RESOLUTION, "b.id", "b.created_at")}
+    WHERE b.created_at >= %s AND b.created_at < %s
     UNION ALL
-    SELECT b.id, c.started_at, b.channel, b.priority, b.category_key, b.team_key, b.agent_key,
-           '{Metric.NEXT_RESPONSE.value}',
+    SELECT {dims}, '{Metric.NEXT_RESPONSE.value}',
            CASE WHEN c.answered_at IS NOT NULL THEN {_seconds("c.answered_at", "c.started_at")} END,
-           CASE WHEN {breached(Metric.NEXT_RESPONSE, "b.id", "c.started_at")} THEN 1 ELSE 0 END
-    FROM cycles c JOIN base b ON b.id = c.ticket_id
+           CASE WHEN e.ticket_id IS NULL THEN 0 ELSE 1 END
+    FROM cycles c JOIN base b ON b.id = c.ticket_id {breached("e", Metric.NEXT_RESPONSE, "b.id", "c.started_at")}
+    WHERE c.started_at >= %s AND c.started_at < %s
 ),
 measured AS (
     SELECT metric, channel, priority, category_key, team_key, agent_key, seconds, 1 - breached AS met
     FROM clocks
-    WHERE started_at >= %s AND started_at < %s AND (seconds IS NOT NULL OR breached = 1)
+    WHERE seconds IS NOT NULL OR breached = 1
 ),
-src AS ({unpivot})
+src AS ({"SELECT * FROM measured" if connection.vendor == "postgresql" else unpivot})
 """  # noqa: S608 - names and values from code; user input is bound
 
+
+# PostgreSQL groups the measured clocks once per dimension with GROUPING SETS instead of sorting the unpivoted
+# relation (six times as many rows); the dimension is read back from GROUPING(). Keys are never NULL in ``measured``.
+_SLA_DIMENSION_COLUMNS = (
+    ("team", "team_key"),
+    ("agent", "agent_key"),
+    ("channel", "channel"),
+    ("category", "category_key"),
+    ("priority", "priority"),
+)
+_SLA_GROUPING_SETS: tuple[Sequence[str], str] = (
+    [
+        "CASE "
+        + " ".join(f"WHEN GROUPING({column}) = 0 THEN '{dim}'" for dim, column in _SLA_DIMENSION_COLUMNS)
+        + " ELSE 'all' END AS dimension",
+        "COALESCE(" + ", ".join(column for _, column in _SLA_DIMENSION_COLUMNS) + ", 'all') AS dim_key",
+        "metric",
+    ],
+    "GROUPING SETS ((metric), " + ", ".join(f"({column}, metric)" for _, column in _SLA_DIMENSION_COLUMNS) + ")",
+)
 
 SLA_COLUMNS = (
     Column("dimension", "Dimension"),
@@ -273,10 +312,11 @@ def sla_compliance(*, period: Period) -> Report:
     """
     rows = _grouped(
         ctes=_sla_ctes(),
-        params=[_dt(period.start), _dt(period.end)],
+        params=[_dt(period.end), _dt(period.end), *[_dt(period.start), _dt(period.end)] * 3],
         keys=["dimension", "dim_key", "metric"],
         aggregates=[("measured", "COUNT(*)"), ("met", "SUM(met)")],
         percentiles=[_Percentile("p50", "seconds", 0.5), _Percentile("p90", "seconds", 0.9)],
+        postgres_grouping=_SLA_GROUPING_SETS,
     )
     dim_order = {name: index for index, name in enumerate(SLA_DIMENSIONS)}
     metric_order = {metric.value: index for index, metric in enumerate(SLA_METRICS)}
@@ -303,8 +343,15 @@ def sla_compliance(*, period: Period) -> Report:
 # --- Volumes ---------------------------------------------------------------------------------------------------
 
 
-def _primary(field_path: str) -> Subquery:
-    return Subquery(TicketTransaction.objects.filter(ticket=OuterRef("pk"), is_primary=True).values(field_path)[:1])
+def _with_primary(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Join the ticket's primary transaction link (LEFT JOIN; at most one row, by ticket_one_primary_transaction)."""
+    return qs.annotate(
+        primary_link=FilteredRelation("transaction_links", condition=Q(transaction_links__is_primary=True))
+    )
+
+
+PSP_PATH = "primary_link__transaction__psp__code"
+METHOD_PATH = "primary_link__transaction__method__type"
 
 
 def _in_period(period: Period) -> QuerySet[Ticket]:
@@ -328,8 +375,8 @@ def volumes(*, period: Period) -> Report:
     groupings: list[tuple[str, Any]] = [
         ("channel", base.annotate(k=Coalesce("channel", Value(NONE_KEY)))),
         ("category", base.annotate(k=Coalesce("category", Value(NONE_KEY)))),
-        ("psp", base.annotate(k=Coalesce(_primary("transaction__psp__code"), Value(NONE_KEY)))),
-        ("method", base.annotate(k=Coalesce(_primary("transaction__method__type"), Value(NONE_KEY)))),
+        ("psp", _with_primary(base).annotate(k=Coalesce(PSP_PATH, Value(NONE_KEY)))),
+        ("method", _with_primary(base).annotate(k=Coalesce(METHOD_PATH, Value(NONE_KEY)))),
     ]
     rows: list[dict[str, Any]] = []
     for dimension, qs in groupings:
@@ -469,16 +516,15 @@ ROOT_CAUSE_COLUMNS = (
 
 def root_causes(*, period: Period) -> Report:
     """Tickets resolved in the period by resolution code × PSP × method of the primary transaction. Queries: 1."""
+    resolved = Ticket.objects.filter(
+        resolved_at__gte=period.start, resolved_at__lt=period.end, status__in=[Status.RESOLVED, Status.CLOSED]
+    )
     qs = (
-        Ticket.objects.filter(
-            resolved_at__gte=period.start,
-            resolved_at__lt=period.end,
-            status__in=[Status.RESOLVED, Status.CLOSED],
-        )
+        _with_primary(resolved)
         .annotate(
             code=Coalesce("resolution_code__code", Value(NONE_KEY)),
-            psp=Coalesce(_primary("transaction__psp__code"), Value(NONE_KEY)),
-            method=Coalesce(_primary("transaction__method__type"), Value(NONE_KEY)),
+            psp=Coalesce(PSP_PATH, Value(NONE_KEY)),
+            method=Coalesce(METHOD_PATH, Value(NONE_KEY)),
         )
         .values("code", "psp", "method")
         .annotate(n=Count("id"))
