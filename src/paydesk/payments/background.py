@@ -11,7 +11,7 @@ import logging
 import queue
 import threading
 
-from django.db import close_old_connections
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 
@@ -41,4 +41,5 @@ def _run() -> None:
             logger.exception("background processing of webhook event %s failed", event_id)
         finally:
             if _queue.empty():
-                close_old_connections()
+                # Idle: give the connection back (to the pool when serving) instead of holding it open.
+                connections.close_all()
