@@ -133,7 +133,7 @@ def _insert(f: dict[str, Any]) -> float:
             """
             INSERT INTO tickets_ticket (number, subject, status, priority, channel, category, language, region,
                 player_id, assignee_id, team_id, escalation_team_id, resolution_code_id, version,
-                created_at, updated_at,
+                created_at, updated_at, last_player_message_at,
                 first_responded_at, escalated_at, escalation_acknowledged_at, resolved_at, closed_at, sla_policy_id,
                 sla_pauses)
             SELECT 'B-' || i, 'bench',
@@ -148,6 +148,7 @@ def _insert(f: dict[str, Any]) -> float:
                    CASE WHEN i %% 10 IN (6, 7) THEN %(risk)s END,
                    CASE WHEN i %% 10 < 7 THEN (%(codes)s::int[])[i %% 12 + 1] END,
                    1, c, c,
+                   c,
                    CASE WHEN i %% 10 < 9 THEN c + ((i * 37) %% 7200) * interval '1 second' END,
                    CASE WHEN i %% 10 IN (6, 7) THEN c + interval '2 hours' END,
                    CASE WHEN i %% 10 IN (6, 7) THEN c + interval '2 hours' + (i %% 3600) * interval '1 second' END,
@@ -175,6 +176,14 @@ def _insert(f: dict[str, Any]) -> float:
               FROM tickets_ticket WHERE first_responded_at IS NOT NULL AND id %% 4 = 0
             """,
             params,
+        )
+        cur.execute(
+            """
+            UPDATE tickets_ticket t SET last_player_message_at = m.last
+              FROM (SELECT ticket_id, MAX(created_at) AS last FROM tickets_message
+                     WHERE author_player_id IS NOT NULL GROUP BY ticket_id) m
+             WHERE m.ticket_id = t.id
+            """
         )
         cur.execute(
             """

@@ -212,7 +212,9 @@ def _sla_ctes() -> str:
         )
     )
     dims = "b.channel, b.priority, b.category_key, b.team_key, b.agent_key"
-    # Placeholders in order: period end (base), period end (messages), then start/end for each of the three clocks.
+    # A clock starting in the period means the ticket was registered in it or the player wrote in it (a next-response
+    # cycle starts at a player message), so tickets with neither are never read.
+    # Placeholders in order: end, start, start (base), end (messages), then start/end for each of the three clocks.
     return f"""
 WITH base AS (
     SELECT t.id, t.created_at, t.first_responded_at, t.resolved_at, t.channel, t.priority,
@@ -222,6 +224,7 @@ WITH base AS (
     LEFT JOIN {team} tm ON tm.id = t.team_id
     LEFT JOIN {user} u ON u.id = t.assignee_id
     WHERE t.sla_policy_id IS NOT NULL AND t.status <> '{Status.MERGED.value}' AND t.created_at < %s
+      AND (t.created_at >= %s OR t.last_player_message_at >= %s)
 ),
 breaches AS (
     SELECT ticket_id, metric, started_at FROM {event} WHERE kind = '{breach}'
@@ -312,7 +315,13 @@ def sla_compliance(*, period: Period) -> Report:
     """
     rows = _grouped(
         ctes=_sla_ctes(),
-        params=[_dt(period.end), _dt(period.end), *[_dt(period.start), _dt(period.end)] * 3],
+        params=[
+            _dt(period.end),
+            _dt(period.start),
+            _dt(period.start),
+            _dt(period.end),
+            *[_dt(period.start), _dt(period.end)] * 3,
+        ],
         keys=["dimension", "dim_key", "metric"],
         aggregates=[("measured", "COUNT(*)"), ("met", "SUM(met)")],
         percentiles=[_Percentile("p50", "seconds", 0.5), _Percentile("p90", "seconds", 0.9)],
