@@ -57,7 +57,7 @@ def main() -> int:
         print(report.table())
         print()
         print(
-            f"{report.correct}/{report.total} transactions diagnosed as expected ({report.accuracy:.2%}); "
+            f"{report.correct}/{report.total} transactions diagnosed as expected ({report.accuracy:.3%}); "
             f"label details carried by the finding {report.detail_correct}/{report.detail_checked}; "
             f"{seconds:.1f} s ({report.total / seconds:,.0f} diagnoses/s)"
         )
