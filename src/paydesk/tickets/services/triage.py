@@ -141,11 +141,13 @@ def triage_apply(
     """
     try:
         result = triage_message(text)
-        previous = (
-            None
-            if registering
-            else TicketSuggestion.objects.filter(ticket_id=ticket.pk).values_list("category", "language").first()
-        )
+        previous = None
+        if not registering:
+            # A savepoint: should this read fail, the intake transaction (and the message) must survive it.
+            with transaction.atomic():
+                previous = (
+                    TicketSuggestion.objects.filter(ticket_id=ticket.pk).values_list("category", "language").first()
+                )
         prev_category, prev_language = previous or ("", "")
         changes: dict[str, list[str]] = {}
         if not keep_category and result.category in Category.values and result.category != ticket.category:
