@@ -9,6 +9,7 @@ import pytest
 
 from paydesk.cli import main
 from paydesk.core import clock
+from paydesk.core.models import AuditEvent
 from tests.reports.conftest import Desk, minutes
 from tests.reports.test_reports_sheets import SHEET, FakeGoogle, google, rsa_key
 
@@ -40,6 +41,15 @@ def test_export_volumes_csv_with_json_summary(desk: Desk, tmp_path: Path, capsys
         ["channel", "telegram", "1", "33.33"],
     ]
     assert len(rows) == 10
+    event = AuditEvent.objects.filter(action="report.export").get()
+    assert (event.actor_label, event.object_id) == ("cli", "volumes")
+    assert event.data == {
+        "from": "2024-05-06",
+        "to": "2024-05-06",
+        "format": "csv",
+        "rows": 9,
+        "destination": f"file {out}",
+    }
 
 
 @pytest.mark.django_db
@@ -66,6 +76,7 @@ def test_export_pushes_to_sheets(desk: Desk, google: FakeGoogle, capsys: pytest.
     }
     (body,) = [b for m, _, _, b in google.requests if m == "PUT"]
     assert json.loads(body)["values"][1][:5] == ["risk", 1, 1, 0, 1]
+    assert AuditEvent.objects.filter(action="report.export").get().data["destination"] == f"google sheets {SHEET}"
 
 
 @pytest.mark.django_db
@@ -100,3 +111,4 @@ def test_export_refusals_are_one_line(
     assert message in captured.err
     assert captured.err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+    assert not AuditEvent.objects.filter(action="report.export").exists()

@@ -31,6 +31,15 @@ def test_lead_downloads_root_causes_csv(desk: Desk) -> None:
         ["bank_decline", "(none)", "(none)", "1", "50.0"],
         ["psp_delay", "stripe", "card", "1", "50.0"],
     ]
+    event = AuditEvent.objects.filter(action="report.export").get()
+    assert (event.actor_label, event.object_type, event.object_id) == ("lina", "report", "root_causes")
+    assert event.data == {
+        "from": "2024-05-06",
+        "to": "2024-05-06",
+        "format": "csv",
+        "rows": 2,
+        "destination": "download",
+    }
 
 
 @pytest.mark.django_db

@@ -2,7 +2,8 @@
 
 Builds one report over the inclusive UTC dates and writes it to a file, pushes it to Google Sheets, or both. A Rich
 progress bar on stderr follows the query and the rows written (only at a terminal); ``--json`` prints a summary on
-stdout. Bad dates, an unknown report or format, an unwritable file or a refused push end with one error line.
+stdout. Each file written and each push is recorded in the audit log (actor ``cli``). Bad dates, an unknown report
+or format, an unwritable file or a refused push end with one error line.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def export_command(
 
     from paydesk.reports.exports import write_file
     from paydesk.reports.selectors import REPORTS, period_from_dates, report_build
+    from paydesk.reports.services import report_export_record
 
     if report not in REPORTS:
         raise CliError(f"unknown report {report!r}; expected one of {', '.join(REPORTS)}")
@@ -80,12 +82,20 @@ def export_command(
             except OSError as exc:
                 raise CliError(f"cannot write --out {out}: {exc.strerror or exc}") from exc
             progress.update(writing, completed=max(len(built.rows), 1))
+            report_export_record(report=built, fmt=fmt, destination=f"file {out}", acting_user=None, actor_label="cli")
             summary.update({"format": fmt, "out": str(out)})
         if sheets is not None:
             from paydesk.reports.sheets import push_report
 
             pushing = progress.add_task(f"{report}: pushing to Google Sheets", total=1)
             pushed = push_report(built, spreadsheet_id=sheets)
+            report_export_record(
+                report=built,
+                fmt="sheets",
+                destination=f"google sheets {sheets}",
+                acting_user=None,
+                actor_label="cli",
+            )
             progress.advance(pushing)
             summary["sheets"] = {"spreadsheet_id": pushed.spreadsheet_id, "worksheet": pushed.worksheet}
     if as_json:

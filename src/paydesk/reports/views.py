@@ -1,7 +1,8 @@
 """Console downloads: ``/reports/<name>.csv`` and ``/reports/<name>.xlsx`` for users who may export.
 
 Thin: parse the period (``?from=YYYY-MM-DD&to=YYYY-MM-DD``, default the last 30 days up to today, UTC), check the
-export capability, build the report through the same selector the CLI and the dashboard use, and return the file.
+export capability, and call ``report_download`` (the same selectors the CLI and the dashboard use; the export is
+audited), then return the file.
 Anyone without ``Capability.EXPORT`` gets 403 and nothing is built.
 """
 
@@ -16,8 +17,8 @@ from django.views.decorators.http import require_GET
 from paydesk.core import clock
 from paydesk.core.errors import ValidationError
 from paydesk.core.roles import Capability, can
-from paydesk.reports.exports import render
-from paydesk.reports.selectors import REPORTS, period_from_dates, report_build
+from paydesk.reports.selectors import REPORTS, period_from_dates
+from paydesk.reports.services import report_download as report_download_service
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -47,10 +48,11 @@ def report_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     try:
         date_to = _day(request, "to", today)
         date_from = _day(request, "from", date_to - timedelta(days=DEFAULT_DAYS - 1))
-        report = report_build(name=name, period=period_from_dates(date_from, date_to))
+        period = period_from_dates(date_from, date_to)
     except ValidationError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain")
-    response = HttpResponse(render(report, fmt), content_type=CONTENT_TYPES[fmt])
+    _, content = report_download_service(name=name, period=period, fmt=fmt, acting_user=request.user)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     filename = f"paydesk-{name}-{date_from.isoformat()}-{date_to.isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
