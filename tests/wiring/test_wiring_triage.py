@@ -321,4 +321,4 @@ def test_query_count_does_not_grow_with_the_players_history(
     many = queries()
 
     assert many == few
-    assert few <= 45
+    assert few <= 36

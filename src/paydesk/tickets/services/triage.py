@@ -282,9 +282,9 @@ def ticket_suggest(
 
     with transaction.atomic():
         locked = lock_ticket(ticket_id)
-        newer = TicketSuggestion.objects.filter(ticket_id=ticket_id, message_id__gt=message_id).exists()
-        if newer:
-            return None
+        existing = TicketSuggestion.objects.filter(ticket_id=ticket_id).first()
+        if existing is not None and existing.message_id is not None and existing.message_id > message_id:
+            return None  # a newer message's suggestion is already there
         linked = _link_candidates(locked, to_link, at=at)
         values: dict[str, Any] = {
             "message_id": message_id,
@@ -308,9 +308,13 @@ def ticket_suggest(
             "problem": "; ".join(problems)[:300],
             "updated_at": at,
         }
-        suggestion, _ = TicketSuggestion.objects.update_or_create(
-            ticket=locked, defaults=values, create_defaults={**values, "created_at": at}
-        )
+        if existing is None:
+            suggestion = TicketSuggestion.objects.create(ticket=locked, created_at=at, **values)
+        else:
+            for field, value in values.items():
+                setattr(existing, field, value)
+            existing.save()
+            suggestion = existing
         audit_record(
             action="ticket.triage",
             actor=None,
