@@ -46,3 +46,35 @@ def shared_data() -> Path:
 @pytest.fixture
 def postgres(db: None) -> None:
     need(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+# Reference data that migrations seed (role groups, resolution codes, teams). A transactional test flushes every
+# table when it ends, so tests that run after one would find none; put it back before each database test.
+_REFERENCE_SEEDS = (
+    ("paydesk.core.migrations.0002_role_groups", "create_groups"),
+    ("paydesk.tickets.migrations.0002_resolution_codes", "seed"),
+    ("paydesk.tickets.migrations.0003_default_teams", "seed"),
+)
+
+
+def _reseed_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    for module_name, function in _REFERENCE_SEEDS:
+        getattr(importlib.import_module(module_name), function)(global_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db"}:
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in names
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.contrib.auth.models import Group
+
+    if not Group.objects.filter(name="agent").exists():
+        _reseed_reference_data()

@@ -59,7 +59,7 @@ def test_same_version_two_agents_one_wins_other_gets_conflict(postgres: None, pl
     )
     winners = [r for r in results if isinstance(r, Ticket)]
     losers = [r for r in results if isinstance(r, TicketConflict)]
-    assert (len(winners), len(losers)) == (1, 1)
+    assert (len(winners), len(losers)) == (1, 1), results
     assert losers[0].message == (
         f"ticket {ticket.number} was changed by someone else (now version {seen + 1}, you had {seen}); "
         "reload it and try again"
