@@ -35,6 +35,8 @@ class Capability(StrEnum):
     CONFIGURE = "configure"
     READ_AUDIT = "read_audit"
     EXPORT = "export"
+    READ_RECONCILIATION = "read_reconciliation"
+    WORK_RECONCILIATION = "work_reconciliation"
 
 
 _STAFF_READERS = frozenset(Role) - {Role.PLATFORM}
@@ -61,6 +63,8 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.CONFIGURE: frozenset({Role.ADMIN}),
     Capability.READ_AUDIT: frozenset({Role.AUDITOR, Role.ADMIN, Role.LEAD}),
     Capability.EXPORT: frozenset({Role.AUDITOR, Role.ADMIN, Role.LEAD, Role.FINANCE, Role.SENIOR}),
+    Capability.READ_RECONCILIATION: frozenset({Role.FINANCE, Role.PAYMENTS, Role.LEAD, Role.ADMIN, Role.AUDITOR}),
+    Capability.WORK_RECONCILIATION: frozenset({Role.FINANCE, Role.PAYMENTS, Role.LEAD, Role.ADMIN}),
 }
 
 

@@ -109,8 +109,8 @@ def reconcile_command(
         recorded = reconciliation_run_record(
             result=result, file_name=report.name, file_sha256=file_sha256(report), acting_user=None
         )
-        if recorded.created:
-            work_items_group(acting_user=None, run_id=recorded.run.pk)
+        # Grouping is idempotent; running it for a run already recorded finishes one whose grouping failed.
+        work_items_group(acting_user=None, run_id=recorded.run.pk)
         verb = "recorded as" if recorded.created else "already recorded as"
         console.print(f"run {verb} #{recorded.run.pk}")
     if out is not None:

@@ -3,9 +3,12 @@
 A run and all its discrepancies commit together with one audit event; the same report file (SHA-256) for the same
 PSP is recorded once: a second attempt returns the first run and creates nothing (the unique constraint decides,
 so two concurrent runs of one file can't both land). Each change to a discrepancy is audited in its transaction.
-Grouping puts every open, ungrouped discrepancy into the one open work item of its (PSP, type), owned by Finance
-(money amounts and fees) or Payments (missing or mis-stated transactions). Work items will open tickets once the
-tickets app offers a service for it; until then ``ticket_reference`` stays empty.
+Grouping puts every open, ungrouped discrepancy into the one open work item of its (PSP, type), owned by Finance or
+Payments (``TEAM_FOR_TYPE``), and a work item without a ticket opens ONE internal ticket for its team through
+``ticket_register`` in the same transaction, storing the ticket number in ``ticket_reference``: re-running a report
+(or grouping again) finds the open work item with its ticket and opens nothing; if grouping rolls back, so does the
+ticket (the ticket is keyed by ``recon-work-item-<id>`` on the internal channel as a second guard).
+Only Finance, Payments, leads and admins work discrepancies (``Capability.WORK_RECONCILIATION``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 
@@ -31,16 +35,21 @@ from paydesk.reconciliation.models import (
     WorkItem,
     WorkTeam,
 )
+from paydesk.tickets.enums import Channel
 
+# Who owns each type. Finance: the money differs or money the PSP settled is not booked (amount, currency, fee,
+# missing_in_ledger). Payments: the transaction itself is mis-stated or absent at the PSP and needs the PSP or the
+# payment flow looked at (status, missing_in_report, duplicate_in_report).
 TEAM_FOR_TYPE: dict[str, str] = {
-    DiscrepancyKind.MISSING_IN_LEDGER: WorkTeam.PAYMENTS,
-    DiscrepancyKind.MISSING_IN_REPORT: WorkTeam.PAYMENTS,
-    DiscrepancyKind.STATUS_MISMATCH: WorkTeam.PAYMENTS,
     DiscrepancyKind.AMOUNT_MISMATCH: WorkTeam.FINANCE,
     DiscrepancyKind.CURRENCY_MISMATCH: WorkTeam.FINANCE,
-    DiscrepancyKind.DUPLICATE_IN_REPORT: WorkTeam.FINANCE,
     DiscrepancyKind.FEE_ANOMALY: WorkTeam.FINANCE,
+    DiscrepancyKind.MISSING_IN_LEDGER: WorkTeam.FINANCE,
+    DiscrepancyKind.STATUS_MISMATCH: WorkTeam.PAYMENTS,
+    DiscrepancyKind.MISSING_IN_REPORT: WorkTeam.PAYMENTS,
+    DiscrepancyKind.DUPLICATE_IN_REPORT: WorkTeam.PAYMENTS,
 }
+INBOX_PATH = "/reconciliation/"
 MAX_TEXT = 255
 
 
@@ -122,7 +131,7 @@ def reconciliation_run_record(
 
 
 def _require_worker(user: Any) -> None:
-    if not can(user, Capability.WORK_TICKETS):
+    if not can(user, Capability.WORK_RECONCILIATION):
         raise PermissionDenied(f"{getattr(user, 'username', 'this user')} may not work reconciliation discrepancies")
 
 
@@ -136,7 +145,7 @@ def _locked(discrepancy_id: int) -> Discrepancy:
 def discrepancy_assign(*, discrepancy_id: int, assignee: Any | None, acting_user: Any) -> Discrepancy:
     """Give a discrepancy to ``assignee`` (None: unassign). The assignee must be able to work it too."""
     _require_worker(acting_user)
-    if assignee is not None and not can(assignee, Capability.WORK_TICKETS):
+    if assignee is not None and not can(assignee, Capability.WORK_RECONCILIATION):
         raise ValidationError(f"{assignee.get_username()} can't work discrepancies, so can't be assigned one")
     with transaction.atomic():
         item = _locked(discrepancy_id)
@@ -214,6 +223,28 @@ def discrepancy_resolve(*, discrepancy_id: int, reason: str, acting_user: Any) -
     return item
 
 
+def _work_item_ticket(work: WorkItem, *, added: int, acting_user: Any | None) -> str:
+    """Open the internal ticket of a work item for its team; returns its number (inside the grouping transaction)."""
+    from paydesk.tickets.services.intake import ticket_register
+
+    label = DiscrepancyKind(work.type).label.lower()
+    query = urlencode({"psp": work.psp, "type": work.type})
+    ticket = ticket_register(
+        subject=f"Reconciliation: {label} at {work.psp}",
+        body=(
+            f"Reconciliation found {added} {label} discrepanc{'y' if added == 1 else 'ies'} at {work.psp}; "
+            f"later runs add theirs to the same work item (#{work.pk}).\n"
+            f"Work them in the exception inbox: {INBOX_PATH}?{query}"
+        ),
+        channel=Channel.INTERNAL,
+        team=work.team,
+        tags=["reconciliation", work.type.replace("_", "-")],
+        external_id=f"recon-work-item-{work.pk}",
+        acting_user=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    return ticket.number or f"PD-{ticket.pk:06d}"
+
+
 def work_items_group(*, acting_user: Any | None, run_id: int | None = None) -> list[WorkItem]:
     """Attach open, ungrouped discrepancies (of one run, or all) to the open work item of their (PSP, type).
 
@@ -237,7 +268,9 @@ def work_items_group(*, acting_user: Any | None, run_id: int | None = None) -> l
                 )
             count = pending.filter(psp=psp, type=kind).update(work_item=work)
             work.updated_at = now
-            work.save(update_fields=["updated_at"])
+            if not work.ticket_reference:
+                work.ticket_reference = _work_item_ticket(work, added=count, acting_user=acting_user)
+            work.save(update_fields=["updated_at", "ticket_reference"])
             audit_record(
                 action="reconciliation.work_item.group",
                 actor=acting_user,
