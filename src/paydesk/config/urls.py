@@ -8,5 +8,6 @@ from paydesk.api.v1 import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("reconciliation/", include("paydesk.reconciliation.urls")),
     path("", include("paydesk.web.urls")),
 ]
