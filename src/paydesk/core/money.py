@@ -54,6 +54,7 @@ def is_known_currency(code: str) -> bool:
     return code in _crypto_exponents() or code in _iso_codes()
 
 
+@cache  # hot in bulk ingest (three calls a row); the crypto table is cached too, so this changes nothing else
 def currency_exponent(code: str) -> int:
     """Digits after the decimal point for ``code``; raises MoneyError for an unknown currency."""
     crypto = _crypto_exponents()

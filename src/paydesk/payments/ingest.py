@@ -4,14 +4,20 @@ The only code that writes many transactions at once. Every row is validated on i
 with its row number and the field at fault while the valid rows are applied: nothing is refused silently and
 nothing valid is held back by a neighbour. A new reference is inserted as a snapshot of the platform's ledger in the
 row's status, with one timeline event saying so. A known reference is never rewritten: its kind, player, amount and
-currency must agree (else the row is an error), and a different status is a move through ``transaction_transition``
-(an illegal one is kept on the timeline with ``applied=False`` and reported). A batch writes its rows, their events
-and one audit event in one transaction; webhook orphans waiting for the new references are applied after commit.
+currency must agree (else the row is an error), and a different status is a move with the guarantees of
+``transaction_transition``, done for the whole batch at once: the batch's known transactions are locked (in id
+order), each move is checked against its kind's table (stale sideways moves refused), a legal one writes its timeline
+event under the idempotency key ``platform:<reference>:<status>:<updated_at>``, an illegal one is kept on the timeline
+with ``applied=False`` and reported, and a key seen before is not applied twice. A batch writes its rows, their
+events and one audit event (listing every move) in one transaction; webhook orphans waiting for the new references
+are applied after commit.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +32,8 @@ from paydesk.core.money import format_minor, normalize_currency, parse_minor
 from paydesk.payments.enums import ChargebackStage, EventSource, Kind, MethodType
 from paydesk.payments.machines import IllegalTransition, machine_for
 from paydesk.payments.models import PaymentMethod, Player, Psp, Transaction, TransactionEvent
-from paydesk.payments.services import transaction_record_rejected, transaction_transition
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = (
     "reference",
@@ -104,6 +111,21 @@ class _Row:
     method: str
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """An existing transaction of the batch, read under a row lock."""
+
+    id: int
+    reference: str
+    kind: str
+    status: str
+    amount_minor: int
+    currency: str
+    psp_reference: str | None
+    status_changed_at: datetime
+    player_id: str
 
 
 class _RowInvalid(Exception):
@@ -238,21 +260,14 @@ def _ingest_chunk(raws: Sequence[Mapping[str, Any]], first_row: int, acting_user
 
 
 def _write(rows: list[_Row], psps: dict[str, Psp], result: IngestResult, acting_user: Any | None) -> None:
-    known = {ref for (ref,) in _select_in(Transaction, ("reference",), "reference", [r.reference for r in rows])}
-    existing = (
-        {t.reference: t for t in Transaction.objects.select_related("player").filter(reference__in=known)}
-        if known
-        else {}
-    )
+    existing = _lock_existing([r.reference for r in rows])
     new_rows = [r for r in rows if r.reference not in existing]
     players = _players({r.player_id for r in rows}, result)
     fresh = _check_psp_references(new_rows, psps, result)
     created = _insert(fresh, psps, players, _methods(fresh, players))
     result.created += len(created)
-    for row in rows:
-        if row.reference in existing:
-            _update(row, existing[row.reference], players, result, acting_user)
-    if created or result.updated:
+    moves = _move([r for r in rows if r.reference in existing], existing, result, acting_user)
+    if created or moves:
         digest = hashlib.sha256("\n".join(sorted(r.reference for r in rows)).encode()).hexdigest()
         audit_record(
             action="transaction.ingest",
@@ -263,7 +278,10 @@ def _write(rows: list[_Row], psps: dict[str, Psp], result: IngestResult, acting_
             data={
                 "rows": len(rows),
                 "created": len(created),
-                "updated": result.updated,
+                "updated": len(moves),
+                # Every move as [reference, from, to]: the batch's audit trail of status changes (each also has its
+                # timeline event with the idempotency key).
+                "moves": moves,
                 "first": rows[0].reference,
                 "last": rows[-1].reference,
                 "references_sha256": digest,
@@ -421,28 +439,14 @@ def _insert(
             f"imported from the platform ledger as {r.kind} {r.status}, "
             f"{format_minor(r.amount_minor, r.currency)} {r.currency}",
             f"create:{r.reference}",
+            "",
+            True,
+            None,
+            None,
         )
         for r in rows
     ]
-    if connection.vendor == "postgresql":
-        _copy_events(events)
-    else:
-        TransactionEvent.objects.bulk_create(
-            [
-                TransactionEvent(
-                    transaction_id=e[0],
-                    occurred_at=e[1],
-                    recorded_at=e[2],
-                    source=e[3],
-                    from_status=e[4],
-                    to_status=e[5],
-                    note=e[6],
-                    idempotency_key=e[7],
-                    payload={},
-                )
-                for e in events
-            ]
-        )
+    _write_events(events)
     return rows
 
 
@@ -465,67 +469,207 @@ def _copy_transactions(values: list[tuple[Any, ...]]) -> dict[str, int]:
         return dict(raw.fetchall())
 
 
-def _copy_events(values: list[tuple[Any, ...]]) -> None:
-    table = TransactionEvent._meta.db_table
-    columns = (
-        "transaction_id, occurred_at, recorded_at, source, from_status, to_status, note, idempotency_key, "
-        "psp_status, applied, payload"
+_EVENT_COLUMNS = (
+    "transaction_id, occurred_at, recorded_at, source, from_status, to_status, note, idempotency_key, psp_status, "
+    "applied, payload, actor_id"
+)
+
+
+def _write_events(values: list[tuple[Any, ...]]) -> None:
+    """Timeline events as tuples in ``_EVENT_COLUMNS`` order (payload None = ``{}``): COPY on PostgreSQL."""
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        table = TransactionEvent._meta.db_table
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({_EVENT_COLUMNS}) FROM STDIN") as copy:
+            for v in values:
+                copy.write_row((*v[:10], "{}" if v[10] is None else json.dumps(v[10]), v[11]))
+        return
+    TransactionEvent.objects.bulk_create(
+        [
+            TransactionEvent(
+                transaction_id=v[0],
+                occurred_at=v[1],
+                recorded_at=v[2],
+                source=v[3],
+                from_status=v[4],
+                to_status=v[5],
+                note=v[6],
+                idempotency_key=v[7],
+                psp_status=v[8],
+                applied=v[9],
+                payload=v[10] or {},
+                actor_id=v[11],
+            )
+            for v in values
+        ]
     )
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for v in values:
-            copy.write_row((*v, "", True, "{}"))
 
 
-def _update(
-    row: _Row, txn: Transaction, players: dict[str, int], result: IngestResult, acting_user: Any | None
-) -> None:
+def _lock_existing(references: list[str]) -> dict[str, _Known]:
+    """The batch's existing transactions, locked until the batch commits (``SELECT … FOR UPDATE`` in id order, so
+    two imports or an import and a webhook cannot deadlock), as ``transaction_transition`` locks the one it moves."""
+    if not references:
+        return {}
+    if connection.vendor == "postgresql":
+        txn, player = Transaction._meta.db_table, Player._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT t.id, t.reference, t.kind, t.status, t.amount_minor, t.currency, t.psp_reference, "  # noqa: S608
+                f"t.status_changed_at, p.external_id FROM {txn} t JOIN {player} p ON p.id = t.player_id "
+                "WHERE t.reference = ANY(%s) ORDER BY t.id FOR UPDATE OF t",
+                [references],
+            )
+            found = [_Known(*values) for values in cursor.fetchall()]
+    else:
+        # SQLite has no row locks; its single writer serialises the batch's transaction as a whole.
+        found = []
+        for start in range(0, len(references), 500):
+            found.extend(
+                _Known(*values)
+                for values in Transaction.objects.filter(reference__in=references[start : start + 500])
+                .order_by("id")
+                .values_list(
+                    "id",
+                    "reference",
+                    "kind",
+                    "status",
+                    "amount_minor",
+                    "currency",
+                    "psp_reference",
+                    "status_changed_at",
+                    "player__external_id",
+                )
+            )
+    return {k.reference: k for k in found}
+
+
+def _mismatch(row: _Row, known: _Known) -> RowError | None:
     mismatches = []
-    if txn.kind != row.kind:
-        mismatches.append(f"kind {txn.kind} (row: {row.kind})")
-    if txn.player.external_id != row.player_id:
-        mismatches.append(f"player {txn.player.external_id} (row: {row.player_id})")
-    if (txn.amount_minor, txn.currency) != (row.amount_minor, row.currency):
+    if known.kind != row.kind:
+        mismatches.append(f"kind {known.kind} (row: {row.kind})")
+    if known.player_id != row.player_id:
+        mismatches.append(f"player {known.player_id} (row: {row.player_id})")
+    if (known.amount_minor, known.currency) != (row.amount_minor, row.currency):
         mismatches.append(
-            f"amount {format_minor(txn.amount_minor, txn.currency)} {txn.currency} "
+            f"amount {format_minor(known.amount_minor, known.currency)} {known.currency} "
             f"(row: {format_minor(row.amount_minor, row.currency)} {row.currency})"
         )
-    if txn.psp_reference and row.psp_reference and txn.psp_reference != row.psp_reference:
-        mismatches.append(f"psp_reference {txn.psp_reference} (row: {row.psp_reference})")
-    if mismatches:
-        field_name = mismatches[0].split(" ", 1)[0]
-        result.errors.append(
-            RowError(
-                row.number,
-                row.reference,
-                field_name,
-                f"transaction {row.reference} already exists with " + "; ".join(mismatches) + "; not changed",
+    if known.psp_reference and row.psp_reference and known.psp_reference != row.psp_reference:
+        mismatches.append(f"psp_reference {known.psp_reference} (row: {row.psp_reference})")
+    if not mismatches:
+        return None
+    return RowError(
+        row.number,
+        row.reference,
+        mismatches[0].split(" ", 1)[0],
+        f"transaction {row.reference} already exists with " + "; ".join(mismatches) + "; not changed",
+    )
+
+
+def _move(
+    rows: list[_Row], existing: dict[str, _Known], result: IngestResult, acting_user: Any | None
+) -> list[list[str]]:
+    """Status moves of known references, set-based, with ``transaction_transition``'s rules; returns the moves."""
+    wanted: list[tuple[_Row, _Known, str]] = []
+    for row in rows:
+        known = existing[row.reference]
+        error = _mismatch(row, known)
+        if error is not None:
+            result.errors.append(error)
+        elif known.status == row.status:
+            result.unchanged += 1
+        else:
+            wanted.append((row, known, f"platform:{row.reference}:{row.status}:{row.updated_at.isoformat()}"))
+    if not wanted:
+        return []
+    # A key already on a timeline is this very row imported before: never applied twice. If it was refused then,
+    # it is reported again (the status still differs); if it was applied, later moves have overtaken it.
+    seen = {
+        key: (applied, note)
+        for key, applied, note in _select_in(
+            TransactionEvent, ("idempotency_key", "applied", "note"), "idempotency_key", [k for _, _, k in wanted]
+        )
+    }
+    now = clock.now()
+    actor_id = getattr(acting_user, "pk", None)
+    events: list[tuple[Any, ...]] = []
+    updates: list[tuple[int, str, datetime]] = []
+    moves: list[list[str]] = []
+    for row, known, key in wanted:
+        if key in seen:
+            applied, note = seen[key]
+            if applied:
+                result.unchanged += 1
+            else:
+                result.errors.append(RowError(row.number, row.reference, "status", note))
+            continue
+        try:
+            machine_for(known.kind).check(
+                reference=row.reference,
+                from_status=known.status,
+                to_status=row.status,
+                stale=row.updated_at < known.status_changed_at,
+            )
+        except IllegalTransition as exc:
+            logger.warning("rejected: %s [source=%s key=%s]", exc.message, EventSource.PLATFORM, key)
+            events.append(
+                (
+                    known.id,
+                    row.updated_at,
+                    now,
+                    EventSource.PLATFORM,
+                    known.status,
+                    row.status,
+                    exc.message,
+                    key,
+                    "",
+                    False,
+                    {"row": row.number},
+                    None,
+                )
+            )
+            result.errors.append(RowError(row.number, row.reference, "status", exc.message))
+            continue
+        events.append(
+            (
+                known.id,
+                row.updated_at,
+                now,
+                EventSource.PLATFORM,
+                known.status,
+                row.status,
+                "platform ledger import",
+                key,
+                "",
+                True,
+                None,
+                actor_id,
             )
         )
+        updates.append((known.id, row.status, row.updated_at))
+        moves.append([row.reference, known.status, row.status])
+    _write_events(events)
+    _apply_statuses(updates, now)
+    result.updated += len(updates)
+    return moves
+
+
+def _apply_statuses(updates: list[tuple[int, str, datetime]], now: datetime) -> None:
+    """Set status, ``status_changed_at`` (the event time) and ``updated_at`` of the locked transactions at once."""
+    if not updates:
         return
-    if txn.status == row.status:
-        result.unchanged += 1
+    if connection.vendor == "postgresql":
+        table = Transaction._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} t SET status = v.status, status_changed_at = v.at, updated_at = %s "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS v(id, status, at) WHERE t.id = v.id",
+                [now, [u[0] for u in updates], [u[1] for u in updates], [u[2] for u in updates]],
+            )
         return
-    key = f"platform:{row.reference}:{row.status}:{row.updated_at.isoformat()}"
-    try:
-        transaction_transition(
-            reference=row.reference,
-            to_status=row.status,
-            source=EventSource.PLATFORM,
-            occurred_at=row.updated_at,
-            idempotency_key=key,
-            note="platform ledger import",
-            acting_user=acting_user,
-        )
-    except IllegalTransition as exc:
-        transaction_record_rejected(
-            reference=row.reference,
-            to_status=row.status,
-            source=EventSource.PLATFORM,
-            reason=exc.message,
-            occurred_at=row.updated_at,
-            payload={"row": row.number},
-            idempotency_key=key,
-        )
-        result.errors.append(RowError(row.number, row.reference, "status", exc.message))
-        return
-    result.updated += 1
+    Transaction.objects.bulk_update(
+        [Transaction(pk=pk, status=status, status_changed_at=at, updated_at=now) for pk, status, at in updates],
+        ["status", "status_changed_at", "updated_at"],
+        batch_size=500,
+    )
