@@ -61,7 +61,7 @@ class ReconciliationRun(models.Model):
 class WorkItem(models.Model):
     """One queue entry for Finance or Payments: every open discrepancy of one type at one PSP.
 
-    ``ticket_reference`` is empty until tickets can be opened from here (the tickets app links them later).
+    ``ticket_reference`` is the number of the one internal ticket grouping opened for it (``work_items_group``).
     """
 
     psp = models.CharField(max_length=32)

@@ -111,11 +111,8 @@ def _detail(
             _money(item.ledger_amount_minor, item.ledger_currency),
         ),
         (_("Status"), item.report_status, item.ledger_status),
-        (
-            _("Fee (report / expected)"),
-            _money(item.fee_minor, item.report_currency),
-            _money(item.expected_fee_minor, item.report_currency),
-        ),
+        (_("Fee"), _money(item.fee_minor, item.report_currency), ""),
+        (_("Expected fee (contract)"), _money(item.expected_fee_minor, item.report_currency), ""),
     ]
     return render(
         request,
