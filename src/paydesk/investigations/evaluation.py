@@ -12,11 +12,12 @@ player saying "I don't have the money", which the ledger cannot know without the
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from paydesk.core.iterables import chunked
 from paydesk.investigations.diagnosis import transaction_diagnose
 from paydesk.investigations.findings import Code
 from paydesk.investigations.health import psp_health
@@ -194,11 +195,6 @@ class Report:
         }
 
 
-def _chunks(pks: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(pks), size):
-        yield pks[start : start + size]
-
-
 def evaluate(*, tag: str, anchor: datetime, ok_every: int = 1, progress: Callable[[int], None] | None = None) -> Report:
     """Diagnose every transaction of the simulated world ``tag`` at its anchor and score it against the labels.
 
@@ -209,7 +205,7 @@ def evaluate(*, tag: str, anchor: datetime, ok_every: int = 1, progress: Callabl
     health = {str(kind): psp_health(kind=kind, now=anchor) for kind in (Kind.DEPOSIT, Kind.WITHDRAWAL)}
     base = Transaction.objects.filter(reference__contains=f"-{tag}-")
     pks = list(base.order_by("pk").values_list("pk", flat=True))
-    for chunk in _chunks(pks, 2000):
+    for chunk in chunked(pks, 2000):
         rows = list(Transaction.objects.select_related("method", "psp").filter(pk__in=chunk).order_by("pk"))
         children: dict[int, list[Transaction]] = defaultdict(list)
         for child in Transaction.objects.filter(parent_id__in=chunk).only("pk", "kind", "status", "parent_id"):

@@ -29,6 +29,7 @@ from django.db.models import Field, Q, Sum
 
 from paydesk.core import clock
 from paydesk.core.errors import NotFound, PaydeskError
+from paydesk.core.iterables import chunked
 from paydesk.integrations.ports import MalformedEvent, PspUpdate, SignatureError
 from paydesk.integrations.psp import ADAPTERS, Adapter
 from paydesk.payments.enums import (
@@ -469,19 +470,14 @@ def webhook_event_mark_failed(*, event_id: int, error: str) -> None:
     ).update(status=WebhookEventStatus.FAILED, error=error[:2000], processed_at=clock.now())
 
 
-def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def webhook_orphans_find(*, references: Iterable[str], psp_references: Iterable[str]) -> list[int]:
     refs = sorted({r for r in references if r})
     psp_refs = sorted({r for r in psp_references if r})
     found: set[int] = set()
     orphans = WebhookEvent.objects.filter(status=WebhookEventStatus.ORPHAN)
-    for chunk in _chunks(refs, ORPHAN_BATCH):
+    for chunk in chunked(refs, ORPHAN_BATCH):
         found.update(orphans.filter(match_reference__in=chunk).values_list("pk", flat=True))
-    for chunk in _chunks(psp_refs, ORPHAN_BATCH):
+    for chunk in chunked(psp_refs, ORPHAN_BATCH):
         found.update(orphans.filter(match_psp_reference__in=chunk).values_list("pk", flat=True))
     return sorted(found)
 

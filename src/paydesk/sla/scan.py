@@ -12,11 +12,9 @@ team (through ``ticket_escalate``, after the scan commits).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
-from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import F
@@ -24,6 +22,7 @@ from django.db.models import F
 from paydesk.core import clock
 from paydesk.core.audit import audit_record
 from paydesk.core.errors import PaydeskError
+from paydesk.core.iterables import chunked
 from paydesk.sla.engine import CLOCK_START_FIELD
 from paydesk.sla.models import EventKind, SlaEvent, SlaPolicy
 from paydesk.tickets.enums import PRIORITY_ORDER, Status
@@ -32,7 +31,6 @@ from paydesk.tickets.models import SLA_METRICS, Notification, Team, Ticket
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000  # stays under SQLite's bound-parameter limit
-T = TypeVar("T")
 
 
 @dataclass
@@ -52,11 +50,6 @@ class ScanResult:
             "bumped": self.bumped,
             "escalated": self.escalated,
         }
-
-
-def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +89,7 @@ def _due_rows(metric: str, now: datetime) -> list[_Due]:
 def _record(metric: str, due: list[_Due], now: datetime) -> list[_Due]:
     """Insert the events not yet recorded, move the alert instants on; returns the new events."""
     existing: set[tuple[int, str, datetime]] = set()
-    for part in _chunks([d.ticket_id for d in due]):
+    for part in chunked([d.ticket_id for d in due], CHUNK):
         existing.update(
             SlaEvent.objects.filter(ticket_id__in=part, metric=metric).values_list("ticket_id", "kind", "started_at")
         )
@@ -118,9 +111,9 @@ def _record(metric: str, due: list[_Due], now: datetime) -> list[_Due]:
         ignore_conflicts=True,
     )
     alert, due_field = f"{metric}_alert_at", f"{metric}_due_at"
-    for part in _chunks([d.ticket_id for d in due if d.kind == EventKind.BREACH]):
+    for part in chunked([d.ticket_id for d in due if d.kind == EventKind.BREACH], CHUNK):
         Ticket.objects.filter(id__in=part).update(**{alert: None})
-    for part in _chunks([d.ticket_id for d in due if d.kind == EventKind.WARNING]):
+    for part in chunked([d.ticket_id for d in due if d.kind == EventKind.WARNING], CHUNK):
         Ticket.objects.filter(id__in=part).update(**{alert: F(due_field)})
     return new
 
@@ -161,7 +154,7 @@ def _bump_priorities(breaches: list[_Due], policies: dict[int, SlaPolicy]) -> li
     before = dict(Ticket.objects.filter(id__in=ids).values_list("id", "priority"))
     # Highest first, so a ticket raised from low to normal is not raised again in the same scan.
     for lower, higher in reversed(list(pairwise(PRIORITY_ORDER))):
-        for part in _chunks(ids):
+        for part in chunked(ids, CHUNK):
             Ticket.objects.filter(id__in=part, priority=lower).update(priority=higher, version=F("version") + 1)
     after = dict(Ticket.objects.filter(id__in=ids).values_list("id", "priority"))
     bumped = [tid for tid in ids if before.get(tid) != after.get(tid)]
