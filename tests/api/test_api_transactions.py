@@ -169,3 +169,17 @@ def test_openapi_is_served_and_lists_the_ledger_endpoints(client: Client) -> Non
     assert response.status_code == 200
     spec = json.loads(response.content)
     assert {"/api/v1/transactions", "/api/v1/transactions/{reference}"} <= set(spec["paths"])
+
+
+def test_malformed_json_body_is_a_400_problem_naming_it(client: Client) -> None:
+    token = _token("agent")
+    response = client.post(
+        "/api/v1/tickets", "{bad", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert (response.status_code, response["Content-Type"]) == (400, "application/problem+json")
+    assert json.loads(response.content) == {
+        "type": "https://paydesk.dev/problems/malformed-body",
+        "title": "Malformed body",
+        "status": 400,
+        "detail": "request body is not valid JSON",
+    }

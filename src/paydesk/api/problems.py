@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -45,4 +46,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return problem(exc.status_code, "Error", str(exc), f"http-{exc.status_code}")
+        detail = str(exc)
+        if exc.status_code == 400 and detail == "Cannot parse request body":
+            # django-ninja's wording; say what is wrong with the body instead.
+            return problem(400, "Malformed body", "request body is not valid JSON", "malformed-body")
+        return problem(exc.status_code, HTTPStatus(exc.status_code).phrase, detail, f"http-{exc.status_code}")
