@@ -472,17 +472,13 @@ def main() -> None:
             raise SystemExit(f"port {args.port} is already in use; pick another with --port")
     server = subprocess.Popen(
         [
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "paydesk.config.asgi:application",
+            str(Path(PYTHON).parent / "paydesk"),
+            "serve",
             "--port",
             str(args.port),
             "--workers",
             str(args.workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
+            "--no-scheduler",
         ],
         env=env,
         cwd=ROOT,

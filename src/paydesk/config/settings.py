@@ -101,15 +101,17 @@ def _database() -> dict[str, Any]:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         if config["ENGINE"] == "django.db.backends.postgresql":
             config.setdefault("TEST", {})["NAME"] = os.environ.get("PAYDESK_TEST_DB_NAME", "test_paydesk")
-            # Under ASGI every request runs in its own thread, so persistent per-thread connections pile up until
-            # PostgreSQL refuses clients (measured: "too many clients" at 200 webhooks/s). A per-process pool
-            # hands a connection to each request and takes it back at its end.
+            # A served process has PAYDESK_HTTP_THREADS request threads (config/asgi.py) plus the scheduler and
+            # webhook-processing threads; a per-process pool bounds their connections (without one, per-thread
+            # connections piled up until PostgreSQL refused clients at 200 webhooks/s) and hands each request a
+            # connection for its duration.
             # One-shot CLI commands and tests connect directly: a pool there only adds a 10 s wait and noisy
             # retries when the server is unreachable. `paydesk serve`/`demo` set PAYDESK_SERVING=1.
             if _env_bool("PAYDESK_SERVING") or os.environ.get("PAYDESK_DB_POOL_SIZE"):
                 config["CONN_MAX_AGE"] = 0
                 config["CONN_HEALTH_CHECKS"] = False
-                pool_size = int(os.environ.get("PAYDESK_DB_POOL_SIZE", "8"))
+                threads = int(os.environ.get("PAYDESK_HTTP_THREADS", "8"))
+                pool_size = int(os.environ.get("PAYDESK_DB_POOL_SIZE", str(threads + 2)))
                 config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
         return config
     return {

@@ -181,7 +181,7 @@ def serve(
     scheduler: bool = True,
 ) -> None:
     """Run uvicorn on the ASGI app, with the embedded scheduler thread unless ``scheduler`` is False."""
-    import uvicorn
+    from paydesk.config.serving import run_server
 
     if trickle:
         from paydesk.simulate.psp_webhooks import enable_demo_webhooks
@@ -194,15 +194,7 @@ def serve(
     names = ", ".join(job.task_name.rsplit(".", 1)[-1] for job in jobs) or "none"
     console.print(f"Serving Paydesk on [bold]http://{host}:{port}/[/] (periodic jobs: {names}); Ctrl+C stops it.")
     try:
-        uvicorn.run(
-            "paydesk.config.asgi:application",
-            host=host,
-            port=port,
-            workers=workers,
-            lifespan="off",
-            log_level="info",
-            access_log=False,
-        )
+        run_server(host=host, port=port, workers=workers)
     finally:
         if runner is not None:
             runner.stop()
