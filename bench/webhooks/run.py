@@ -408,6 +408,30 @@ def _wait_ready(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError("server did not come up")
 
 
+def _drain(database: str, timeout: float) -> dict[str, Any]:
+    """Wait until no stored event is waiting to be processed (or ``timeout``); how long it took and how fast."""
+    import psycopg
+
+    query = "SELECT count(*) FILTER (WHERE status = 'received'), count(*) FROM payments_webhookevent"
+    started = time.perf_counter()
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}", autocommit=True) as conn:
+        first = conn.execute(query).fetchone()
+        waiting = first[0] if first else 0
+        while waiting and time.perf_counter() - started < timeout:
+            time.sleep(0.5)
+            row = conn.execute(query).fetchone()
+            waiting = row[0] if row else 0
+    seconds = time.perf_counter() - started
+    done = (first[0] if first else 0) - waiting
+    return {
+        "waiting_at_end_of_load": first[0] if first else 0,
+        "waiting": waiting,
+        "seconds": round(seconds, 1),
+        "processed_while_draining": done,
+        "processed_per_s_while_draining": round(done / seconds, 1) if seconds and done else 0,
+    }
+
+
 def _db_counts(database: str) -> dict[str, Any]:
     import psycopg
 
@@ -432,10 +456,16 @@ def main() -> None:
     parser.add_argument("--http-ingest-batches", type=int, default=5)
     parser.add_argument(
         "--processing",
-        choices=["background", "task"],
+        choices=["background", "task", "worker", "deferred"],
         default="background",
-        help="background: answer then process in a server thread; task: process inside the request (eager Celery)",
+        help=(
+            "background: answer, then process in a thread of the server process; task: process inside the request "
+            "(eager Celery, the embedded default without Redis); worker: queue to Redis and process in `paydesk "
+            "worker` running beside the server (production); deferred: queue to Redis, start the worker only after "
+            "the load (acceptance alone, as with workers on other hosts)"
+        ),
     )
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="Redis for --processing worker/deferred")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--deposits", type=int, default=30_000)
     args = parser.parse_args()
@@ -446,7 +476,13 @@ def main() -> None:
 
     home = Path(tempfile.mkdtemp(prefix=f"paydesk-bench-{args.database}-"))
     env = _env(args.database, home)
-    env["PAYDESK_WEBHOOK_PROCESSING"] = args.processing
+    queued = args.processing in ("worker", "deferred")
+    env["PAYDESK_WEBHOOK_PROCESSING"] = "task" if queued else args.processing
+    if queued:
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()
+        env["REDIS_URL"] = args.redis
     _recreate_database(args.database)
     subprocess.run([PYTHON, "-m", "django", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
     seeded = json.loads(
@@ -485,6 +521,16 @@ def main() -> None:
     )
     global _SERVER_PID
     _SERVER_PID = server.pid
+    worker: subprocess.Popen[bytes] | None = None
+
+    def start_worker() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [str(Path(PYTHON).parent / "paydesk"), "worker", "--concurrency", "1", "--no-beat"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    if args.processing == "worker":
+        worker = start_worker()
     results: dict[str, Any] = {
         "processing": args.processing,
         "workers": args.workers,
@@ -535,10 +581,15 @@ def main() -> None:
             )
         except (RuntimeError, OSError) as exc:
             results["ingest_http"] = {"error": str(exc)[:300], "rows": 0, "seconds": 0, "rows_per_s": 0}
-        time.sleep(3)  # let background processing drain before counting
+        if args.processing == "deferred":
+            worker = start_worker()
+        results["drain"] = _drain(args.database, timeout=600 if queued else 30)
         results["database_after"] = _db_counts(args.database)
         results["load_average"] = os.getloadavg()
     finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
         server.terminate()
         try:
             server.wait(timeout=30)
@@ -562,6 +613,12 @@ def main() -> None:
     print(
         f"bulk ingest with known references ({ing['ingest_mixed_moves']} status moves, as many unchanged, the rest "
         f"new): {ing['ingest_rows']} rows in {ing['ingest_mixed_seconds']} s = {ing['ingest_mixed_rows_per_s']} rows/s"
+    )
+    drain = results["drain"]
+    print(
+        f"\nprocessing ({args.processing}): {drain['waiting']} events still waiting {drain['seconds']} s after the "
+        f"load ended; {drain['processed_while_draining']} processed while draining "
+        f"({drain['processed_per_s_while_draining']} events/s)"
     )
     http = results["ingest_http"]
     print(

@@ -1,4 +1,5 @@
-"""Payments background tasks: webhook processing, its retries, and the stuck-transaction sweep.
+"""Payments background tasks: webhook processing (per event, or draining all waiting events), its retries, and the
+stuck-transaction sweep.
 
 Each task is idempotent (processing keys every ledger move by the event; a processed event is skipped), so a task
 delivered twice or retried after a crash changes nothing twice. A crash while processing leaves the event stored and
@@ -11,6 +12,7 @@ import logging
 
 from celery import shared_task
 
+from paydesk.payments.drain import drain, drain_started
 from paydesk.payments.sweeper import sweep
 from paydesk.payments.webhooks import (
     webhook_event_mark_failed,
@@ -29,6 +31,15 @@ def webhook_event_process_task(event_id: int) -> str:
         logger.exception("processing webhook event %s failed", event_id)
         webhook_event_mark_failed(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
         return "failed"
+
+
+@shared_task(name="paydesk.payments.tasks.webhook_events_drain")  # type: ignore[untyped-decorator]
+def webhook_events_drain() -> int:
+    """Process every stored event still waiting (see ``paydesk.payments.drain``)."""
+    from paydesk.config.celery import app
+
+    drain_started(str(app.conf.broker_url))
+    return drain(webhook_event_process_task)
 
 
 @shared_task(name="paydesk.payments.tasks.webhook_events_retry")  # type: ignore[untyped-decorator]

@@ -32,6 +32,7 @@ from paydesk.core.errors import NotFound, PaydeskError
 from paydesk.core.iterables import chunked
 from paydesk.integrations.ports import MalformedEvent, PspUpdate, SignatureError
 from paydesk.integrations.psp import ADAPTERS, Adapter
+from paydesk.payments.drain import drain_wake
 from paydesk.payments.enums import (
     ChargebackStage,
     ChargebackStatus,
@@ -151,8 +152,10 @@ def webhook_receive(*, psp_code: str, body: bytes, headers: Mapping[str, str]) -
         if event_id is None:
             duplicates += 1
             continue
-        transaction.on_commit(partial(_queue_process, event_id))
         stored.append(event_id)
+    if stored:
+        # robust: the events are committed whatever the queueing does; what it fails to queue the retry job finds.
+        transaction.on_commit(partial(_queue_received, tuple(stored)), robust=True)
     return Receipt(adapter=adapter, accepted=len(stored), duplicates=duplicates, event_ids=tuple(stored))
 
 
@@ -196,6 +199,19 @@ def _insert_event(**values: Any) -> int | None:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return int(row[0]) if row else None
+
+
+def _queue_received(event_ids: tuple[int, ...]) -> None:
+    """Newly stored events: with a broker, wake the draining task (one flag, not a task per event)."""
+    from paydesk.config.celery import app
+
+    if getattr(settings, "PAYDESK_WEBHOOK_PROCESSING", "task") == "background" or app.conf.task_always_eager:
+        for event_id in event_ids:
+            _queue_process(event_id)
+        return
+    from paydesk.payments.tasks import webhook_events_drain
+
+    drain_wake(str(app.conf.broker_url), webhook_events_drain.delay)
 
 
 def _queue_process(event_id: int) -> None:
