@@ -24,6 +24,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from psycopg import postgres
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from paydesk.core import clock
 from paydesk.core.audit import audit_record
@@ -151,6 +154,9 @@ def _text(raw: Mapping[str, Any], name: str, max_length: int, required: bool = F
             raise _RowInvalid(name, f"{name} is empty")
     elif len(text) > max_length:
         raise _RowInvalid(name, f"{name} is {len(text)} characters; at most {max_length}")
+    elif "\x00" in text:
+        # PostgreSQL text cannot hold NUL: one such value would fail the whole batch's COPY, not just its row.
+        raise _RowInvalid(name, f"{name} contains a NUL character")
     return text
 
 
@@ -311,7 +317,8 @@ def _select_in(model: Any, columns: tuple[str, ...], column: str, values: list[A
     cols = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT {cols} FROM {table} WHERE {column} = ANY(%s)", [values])  # noqa: S608 - fixed names
+            cast = "::text[]" if isinstance(values[0], str) else ""
+            cursor.execute(f"SELECT {cols} FROM {table} WHERE {column} = ANY(%s{cast})", [_array(values)])  # noqa: S608
             return list(cursor.fetchall())
         found: list[tuple[Any, ...]] = []
         for start in range(0, len(values), 500):
@@ -320,6 +327,15 @@ def _select_in(model: Any, columns: tuple[str, ...], column: str, values: list[A
             cursor.execute(f"SELECT {cols} FROM {table} WHERE {column} IN ({marks})", chunk)  # noqa: S608 - fixed names
             found.extend(cursor.fetchall())
         return found
+
+
+def _array(values: list[Any]) -> Any:
+    """A list of strings as one PostgreSQL array literal, for ``%s::text[]``: psycopg adapts a list element by element
+    in Python (~1 µs each; a 10,000-row batch sends ~35,000). Other lists are passed on as they are."""
+    if not values or not isinstance(values[0], str):
+        return values
+    # Inside double quotes only the backslash and the double quote need escaping; NUL never gets here (_text).
+    return "{" + ",".join(['"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]) + "}"
 
 
 def _players(external_ids: set[str], result: IngestResult) -> dict[str, int]:
@@ -390,54 +406,36 @@ def _insert(
     if not rows:
         return []
     now = clock.now()
-    txn_values = [
-        (
-            r.reference,
-            r.kind,
-            r.status,
-            "",
-            ChargebackStage.CHARGEBACK if r.kind == Kind.CHARGEBACK else "",
-            r.amount_minor,
-            r.currency,
-            players[r.player_id],
-            methods.get((players[r.player_id], r.method)) if r.method else None,
-            psps[r.psp].pk if r.psp else None,
-            r.psp_reference,
-            r.created_at,
-            r.updated_at,
-            r.updated_at,
-        )
-        for r in rows
-    ]
     if connection.vendor == "postgresql":
-        ids = _copy_transactions(txn_values)
+        ids = _next_transaction_ids(len(rows))
+        _copy_transactions(rows, ids, psps, players, methods)
     else:
         made = Transaction.objects.bulk_create(
             [
                 Transaction(
-                    reference=v[0],
-                    kind=v[1],
-                    status=v[2],
-                    psp_status=v[3],
-                    dispute_stage=v[4],
-                    amount_minor=v[5],
-                    currency=v[6],
-                    player_id=v[7],
-                    method_id=v[8],
-                    psp_id=v[9],
-                    psp_reference=v[10],
-                    created_at=v[11],
-                    updated_at=v[12],
-                    status_changed_at=v[13],
+                    reference=r.reference,
+                    kind=r.kind,
+                    status=r.status,
+                    psp_status="",
+                    dispute_stage=ChargebackStage.CHARGEBACK if r.kind == Kind.CHARGEBACK else "",
+                    amount_minor=r.amount_minor,
+                    currency=r.currency,
+                    player_id=players[r.player_id],
+                    method_id=methods.get((players[r.player_id], r.method)) if r.method else None,
+                    psp_id=psps[r.psp].pk if r.psp else None,
+                    psp_reference=r.psp_reference,
+                    created_at=r.created_at,
+                    updated_at=r.updated_at,
+                    status_changed_at=r.updated_at,
                     metadata={},
                 )
-                for v in txn_values
+                for r in rows
             ]
         )
-        ids = {t.reference: t.pk for t in made}
+        ids = [t.pk for t in made]
     events = [
         (
-            ids[r.reference],
+            pk,
             r.updated_at,
             now,
             EventSource.PLATFORM,
@@ -451,46 +449,112 @@ def _insert(
             None,
             None,
         )
-        for r in rows
+        for pk, r in zip(ids, rows, strict=True)
     ]
     _write_events(events)
     return rows
 
 
-def _copy_transactions(values: list[tuple[Any, ...]]) -> dict[str, int]:
-    """PostgreSQL COPY: an order of magnitude faster than multi-row INSERT for thousands of rows."""
-    table = Transaction._meta.db_table
-    columns = (
-        "reference, kind, status, psp_status, dispute_stage, amount_minor, currency, player_id, method_id, psp_id, "
-        "psp_reference, created_at, updated_at, status_changed_at, metadata"
-    )
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for v in values:
-                copy.write_row((*v, "{}"))
-        raw.execute(
-            f"SELECT reference, id FROM {table} WHERE reference = ANY(%s)",  # noqa: S608 - fixed names
-            [[v[0] for v in values]],
-        )
-        return dict(raw.fetchall())
-
-
+_TRANSACTION_COLUMNS = (
+    "id, reference, kind, status, psp_status, dispute_stage, amount_minor, currency, player_id, method_id, psp_id, "
+    "psp_reference, created_at, updated_at, status_changed_at, metadata"
+)
+_TRANSACTION_TYPES = (
+    "int8", "text", "text", "text", "text", "text", "int8", "text", "int8", "int8", "int8", "text",
+    "timestamptz", "timestamptz", "timestamptz", "jsonb",
+)  # fmt: skip
 _EVENT_COLUMNS = (
     "transaction_id, occurred_at, recorded_at, source, from_status, to_status, note, idempotency_key, psp_status, "
     "applied, payload, actor_id"
 )
+_EVENT_TYPES = (
+    "int8", "timestamptz", "timestamptz", "text", "text", "text", "text", "text", "text", "bool", "jsonb", "int4",
+)  # fmt: skip
+_sequences: dict[str, str] = {}  # database alias -> the transactions table's id sequence
+
+
+def _next_transaction_ids(count: int) -> list[int]:
+    """``count`` ids from the table's identity sequence in one round trip, so the rows and their timeline events can
+    be written with ``COPY`` straight away (no read-back of the inserted rows by reference)."""
+    table = Transaction._meta.db_table
+    with connection.cursor() as cursor:
+        sequence = _sequences.get(connection.alias)
+        if sequence is None:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = _sequences[connection.alias] = cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+class _JsonbTextDumper(Dumper):
+    """jsonb for binary ``COPY`` from text that is JSON already (``"{}"`` on nearly every row): psycopg's own jsonb
+    dumper would call ``json.dumps`` per row. Used only through ``set_types`` (registered for no Python type)."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: str) -> bytes:
+        return b"\x01" + obj.encode()  # jsonb binary format: version 1, then the JSON text
+
+
+def _copy_transactions(
+    rows: list[_Row],
+    ids: list[int],
+    psps: dict[str, Psp],
+    players: dict[str, int],
+    methods: dict[tuple[int, str], int],
+) -> None:
+    """PostgreSQL binary ``COPY`` with the pre-assigned ids: an order of magnitude faster than multi-row INSERT, and
+    binary values cost the Python side a fifth of the text format's formatting."""
+    psp_ids: dict[str, int | None] = {code: psp.pk for code, psp in psps.items()}
+    psp_ids[""] = None
+    chargeback, stage = Kind.CHARGEBACK, str(ChargebackStage.CHARGEBACK)
+    # wrap_database_errors: a unique violation from COPY (a concurrent import) must be Django's IntegrityError, which
+    # _ingest_chunk answers by starting the chunk again.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
+        raw.adapters.register_dumper(None, _JsonbTextDumper)
+        with raw.copy(f"COPY {Transaction._meta.db_table} ({_TRANSACTION_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_TRANSACTION_TYPES)
+            write = copy.write_row
+            for pk, r in zip(ids, rows, strict=True):
+                player = players[r.player_id]
+                write(
+                    (
+                        pk,
+                        r.reference,
+                        r.kind,
+                        r.status,
+                        "",
+                        stage if r.kind == chargeback else "",
+                        r.amount_minor,
+                        r.currency,
+                        player,
+                        methods[player, r.method] if r.method else None,
+                        psp_ids[r.psp],
+                        r.psp_reference,
+                        r.created_at,
+                        r.updated_at,
+                        r.updated_at,
+                        "{}",
+                    )
+                )
 
 
 def _write_events(values: list[tuple[Any, ...]]) -> None:
-    """Timeline events as tuples in ``_EVENT_COLUMNS`` order (payload None = ``{}``): COPY on PostgreSQL."""
+    """Timeline events as tuples in ``_EVENT_COLUMNS`` order (payload None = ``{}``): binary COPY on PostgreSQL."""
     if not values:
         return
     if connection.vendor == "postgresql":
         table = TransactionEvent._meta.db_table
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({_EVENT_COLUMNS}) FROM STDIN") as copy:
-            for v in values:
-                copy.write_row((*v[:10], "{}" if v[10] is None else json.dumps(v[10]), v[11]))
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            raw = cursor.cursor
+            raw.adapters.register_dumper(None, _JsonbTextDumper)
+            with raw.copy(f"COPY {table} ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_EVENT_TYPES)
+                write = copy.write_row
+                for v in values:
+                    write((*v[:10], "{}" if v[10] is None else json.dumps(v[10]), v[11]))
         return
     TransactionEvent.objects.bulk_create(
         [
@@ -524,8 +588,8 @@ def _lock_existing(references: list[str]) -> dict[str, _Known]:
             cursor.execute(
                 "SELECT t.id, t.reference, t.kind, t.status, t.amount_minor, t.currency, t.psp_reference, "  # noqa: S608
                 f"t.status_changed_at, p.external_id FROM {txn} t JOIN {player} p ON p.id = t.player_id "
-                "WHERE t.reference = ANY(%s) ORDER BY t.id FOR UPDATE OF t",
-                [references],
+                "WHERE t.reference = ANY(%s::text[]) ORDER BY t.id FOR UPDATE OF t",
+                [_array(references)],
             )
             found = [_Known(*values) for values in cursor.fetchall()]
     else:

@@ -96,14 +96,18 @@ class Psp(models.Model):
 
 
 class Transaction(models.Model):
-    reference = models.CharField(max_length=64, unique=True)
+    # Unique through Meta.constraints, not ``unique=True``: on PostgreSQL the field option adds a second
+    # ``varchar_pattern_ops`` index for ``LIKE 'x%'`` that no query uses (references are looked up by equality), and
+    # every index costs each bulk-ingested row. Same for ``status`` (an equality index in Meta.indexes).
+    reference = models.CharField(max_length=64)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    status = models.CharField(max_length=24, db_index=True)
+    status = models.CharField(max_length=24)
     psp_status = models.CharField(max_length=64, blank=True, help_text="The PSP's own status, as reported")
     dispute_stage = models.CharField(max_length=24, choices=ChargebackStage.choices, blank=True)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=5)
-    player = models.ForeignKey(Player, on_delete=models.PROTECT, related_name="transactions")
+    # No index of its own: ``txn_player_created`` (player, -created_at) starts with it.
+    player = models.ForeignKey(Player, on_delete=models.PROTECT, related_name="transactions", db_index=False)
     method = models.ForeignKey(
         PaymentMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
     )
@@ -126,8 +130,10 @@ class Transaction(models.Model):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="transaction_reference_unique"),
+            # psp_reference first: the same index serves lookups by PSP reference alone (webhook matching, search).
             models.UniqueConstraint(
-                fields=["psp", "psp_reference"],
+                fields=["psp_reference", "psp"],
                 name="transaction_psp_reference_unique_per_psp",
                 condition=Q(psp_reference__isnull=False),
             ),
@@ -136,7 +142,7 @@ class Transaction(models.Model):
         indexes = [
             models.Index(fields=["player", "-created_at"], name="txn_player_created"),
             models.Index(fields=["kind", "status", "status_changed_at"], name="txn_kind_status_changed"),
-            models.Index(fields=["psp_reference"], name="txn_psp_reference"),
+            models.Index(fields=["status"], name="txn_status"),
             models.Index(fields=["created_at"], name="txn_created"),
         ]
 
@@ -147,7 +153,8 @@ class Transaction(models.Model):
 class TransactionEvent(models.Model):
     """One line of a transaction's timeline. Append-only; a rejected move is kept with ``applied=False``."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: ``txn_event_timeline`` (transaction, occurred_at) starts with it.
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events", db_index=False)
     occurred_at = models.DateTimeField(help_text="When it happened at the source")
     recorded_at = models.DateTimeField(help_text="When Paydesk recorded it")
     source = models.CharField(max_length=16, choices=EventSource.choices)
