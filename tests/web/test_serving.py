@@ -2,10 +2,13 @@
 
 import asyncio
 import socket
+from typing import Any
 
 import httpx
 import pytest
 
+from paydesk.config import bridge
+from paydesk.config.bridge import DjangoBridge
 from paydesk.config.serving import listening_socket
 
 
@@ -45,7 +48,7 @@ def test_listening_socket_names_a_port_in_use() -> None:
 
 
 @pytest.mark.django_db
-def test_asgi_application_serves_django_views_with_content_length() -> None:
+def test_asgi_application_serves_a_django_view() -> None:
     from paydesk.config.asgi import application
 
     async def main() -> httpx.Response:
@@ -56,3 +59,85 @@ def test_asgi_application_serves_django_views_with_content_length() -> None:
     response = asyncio.run(main())
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
+
+
+def _call(app: Any, method: str, path: str, body: bytes = b"") -> httpx.Response:
+    async def main() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await client.request(method, path, content=body)
+
+    return asyncio.run(main())
+
+
+def _wsgi(chunks: list[bytes], status: str = "200 OK", fail: bool = False) -> Any:
+    seen: dict[str, Any] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen["body"] = environ["wsgi.input"].read()
+        seen["path"] = environ["PATH_INFO"]
+        if fail:
+            raise RuntimeError("boom")
+        start_response(status, [("Content-Type", "application/octet-stream")])
+        return chunks
+
+    app.seen = seen  # type: ignore[attr-defined]
+    return app
+
+
+def test_bridge_hands_the_whole_body_to_the_handler_and_buffers_a_small_answer() -> None:
+    app = _wsgi([b"he", b"llo"], status="201 Created")
+
+    response = _call(DjangoBridge(app, threads=2), "POST", "/x/y", b"a" * 5000)
+
+    assert response.status_code == 201
+    assert response.content == b"hello"
+    assert app.seen == {"body": b"a" * 5000, "path": "/x/y"}
+
+
+def test_bridge_streams_an_answer_bigger_than_its_buffer() -> None:
+    chunks = [bytes([i]) * 300_000 for i in range(10)]  # 3 MB, above BUFFER_BYTES
+
+    response = _call(DjangoBridge(_wsgi(chunks), threads=2), "GET", "/export")
+
+    assert response.status_code == 200
+    assert response.content == b"".join(chunks)
+
+
+def test_bridge_refuses_a_body_over_the_cap_before_the_handler_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bridge, "MAX_BODY_BYTES", 1000)
+    app = _wsgi([b"never"])
+
+    response = _call(DjangoBridge(app, threads=2), "POST", "/upload", b"x" * 1001)
+
+    assert response.status_code == 413
+    assert response.text == "request body too large\n"
+    assert app.seen == {}
+
+
+def test_bridge_answers_500_when_the_handler_raises() -> None:
+    response = _call(DjangoBridge(_wsgi([], fail=True), threads=2), "POST", "/boom", b"{}")
+
+    assert response.status_code == 500
+    assert response.text == "internal server error\n"
+
+
+@pytest.mark.django_db
+def test_asgi_application_passes_the_body_to_a_django_view() -> None:
+    from paydesk.config.asgi import application
+
+    response = _call(application, "POST", "/api/v1/webhooks/psp/no-such-psp", b'{"id": "evt_1"}')
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "unknown PSP code 'no-such-psp'" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_asgi_application_sends_cookies_as_valid_header_values() -> None:
+    from paydesk.config.asgi import application
+
+    response = _call(application, "GET", "/login/")
+
+    assert response.status_code == 200
+    assert response.headers["set-cookie"].startswith("csrftoken=")
