@@ -120,6 +120,7 @@ class Transaction(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
         help_text="The deposit a refund or chargeback belongs to",
+        db_index=False,  # txn_parent: only the rows that have one
     )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -144,6 +145,9 @@ class Transaction(models.Model):
             models.Index(fields=["kind", "status", "status_changed_at"], name="txn_kind_status_changed"),
             models.Index(fields=["status"], name="txn_status"),
             models.Index(fields=["created_at"], name="txn_created"),
+            # Partial: most transactions have no parent, and every NULL entry would cost each ingested row while no
+            # query looks them up (children are found by parent = x).
+            models.Index(fields=["parent"], name="txn_parent", condition=Q(parent__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -166,7 +170,12 @@ class TransactionEvent(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=200)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # txn_event_actor: only the events an agent made
     )
 
     class Meta:
@@ -174,7 +183,11 @@ class TransactionEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="transaction_event_idempotency_key_unique")
         ]
-        indexes = [models.Index(fields=["transaction", "occurred_at"], name="txn_event_timeline")]
+        indexes = [
+            models.Index(fields=["transaction", "occurred_at"], name="txn_event_timeline"),
+            # Partial: imported, webhook and poll events have no actor; a user's deletion finds theirs by actor = x.
+            models.Index(fields=["actor"], name="txn_event_actor", condition=Q(actor__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.transaction_id}: {self.from_status} -> {self.to_status} ({self.source})"
