@@ -11,13 +11,18 @@ import redis
 import stripe
 
 from paydesk.payments import drain as drain_mod
-from paydesk.payments.drain import FLAG, drain, drain_started, drain_wake
+from paydesk.payments.drain import FLAG, drain, drain_until_idle, drain_wake
 from paydesk.payments.models import WebhookEvent
 from paydesk.payments.webhooks import webhook_event_process, webhook_receive
 from tests.conftest import need
 from tests.webhooks.conftest import STRIPE_SECRET, MakeTxn
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(drain_mod, "_flag_seen_at", float("-inf"))
 
 
 @pytest.fixture
@@ -44,7 +49,8 @@ def _stripe_event(event_id: str, intent: str) -> tuple[bytes, dict[str, str]]:
     return body.encode(), {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(body, STRIPE_SECRET)}
 
 
-def test_wake_queues_one_drain_until_the_drain_starts(redis_url: str) -> None:
+def test_wake_queues_one_drain_while_the_flag_is_set(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(drain_mod, "MEMO_SECONDS", 0.0)  # ask Redis every time
     queued: list[int] = []
 
     def queue() -> None:
@@ -56,10 +62,36 @@ def test_wake_queues_one_drain_until_the_drain_starts(redis_url: str) -> None:
     assert queued == [1]
     assert 0 < redis.Redis.from_url(redis_url).ttl(FLAG) <= drain_mod.FLAG_TTL_SECONDS
 
-    drain_started(redis_url)
+    redis.Redis.from_url(redis_url).delete(FLAG)  # what a drain does when it goes idle
 
     assert drain_wake(redis_url, queue) is True
     assert queued == [1, 1]
+
+
+def test_wake_skips_redis_while_this_process_saw_the_flag_recently(redis_url: str) -> None:
+    queued: list[int] = []
+    assert drain_wake(redis_url, lambda: queued.append(1)) is True
+    redis.Redis.from_url(redis_url).delete(FLAG)
+
+    assert drain_wake(redis_url, lambda: queued.append(1)) is False  # within MEMO_SECONDS: no Redis call
+    assert queued == [1]
+    assert redis.Redis.from_url(redis_url).exists(FLAG) == 0
+
+
+@pytest.mark.django_db
+def test_drain_until_idle_processes_waiting_events_then_releases_the_flag(
+    redis_url: str, webhook_secrets: None, make_txn: MakeTxn
+) -> None:
+    make_txn("DEP-1", psp_reference="pi_1", status="pending")
+    body, headers = _stripe_event("evt_1", "pi_1")
+    webhook_receive(psp_code="stripe", body=body, headers=headers)
+    redis.Redis.from_url(redis_url).set(FLAG, b"1")
+
+    done = drain_until_idle(redis_url, lambda event_id: webhook_event_process(event_id=event_id), linger=0.0)
+
+    assert done == 1
+    assert WebhookEvent.objects.get().status == "processed"
+    assert redis.Redis.from_url(redis_url).exists(FLAG) == 0
 
 
 def test_wake_with_redis_down_queues_nothing_and_does_not_raise(caplog: Any) -> None:

@@ -12,7 +12,7 @@ import logging
 
 from celery import shared_task
 
-from paydesk.payments.drain import drain, drain_started
+from paydesk.payments.drain import drain_until_idle
 from paydesk.payments.sweeper import sweep
 from paydesk.payments.webhooks import (
     webhook_event_mark_failed,
@@ -38,8 +38,7 @@ def webhook_events_drain() -> int:
     """Process every stored event still waiting (see ``paydesk.payments.drain``)."""
     from paydesk.config.celery import app
 
-    drain_started(str(app.conf.broker_url))
-    return drain(webhook_event_process_task)
+    return drain_until_idle(str(app.conf.broker_url), webhook_event_process_task)
 
 
 @shared_task(name="paydesk.payments.tasks.webhook_events_retry")  # type: ignore[untyped-decorator]
