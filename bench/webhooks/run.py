@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -73,33 +74,80 @@ def seed(deposits: int, ingest_rows: int) -> dict[str, Any]:
     timings = []
     batch = 10_000
     data = rows("ING", ingest_rows, "credited")
-    started = time.perf_counter()
+    backend = _BackendCpu()
+    started, cpu = time.perf_counter(), (_own_cpu_seconds(), backend.seconds())
     for start in range(0, len(data), batch):
         t0 = time.perf_counter()
         out = transactions_ingest(rows=data[start : start + batch])
         timings.append(time.perf_counter() - t0)
         assert out.created == len(data[start : start + batch]), out.as_dict()
     total = time.perf_counter() - started
+    new_cpu = (_own_cpu_seconds() - cpu[0], backend.seconds() - cpu[1])
     # The same volume again with known references mixed in: 5 % status moves (credited -> refunded, a legal late
     # reversal), 5 % unchanged, the rest new. Moves take the locked, set-based path with timeline events.
     known = ingest_rows // 20
     mixed = [{**r, "status": "refunded", "updated_at": "2026-05-02T09:00:00Z"} for r in data[:known]]
     mixed += data[known : 2 * known] + rows("MIX", ingest_rows - 2 * known, "credited")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), (_own_cpu_seconds(), backend.seconds())
     for start in range(0, len(mixed), batch):
         out = transactions_ingest(rows=mixed[start : start + batch])
         assert not out.errors, out.as_dict()["errors"][:3]
     mixed_total = time.perf_counter() - started
+    mixed_cpu = (_own_cpu_seconds() - cpu[0], backend.seconds() - cpu[1])
     return {
         "token": token,
         "ingest_rows": ingest_rows,
         "ingest_seconds": round(total, 3),
         "ingest_rows_per_s": round(ingest_rows / total),
         "ingest_batch_seconds": [round(t, 3) for t in timings],
+        # CPU seconds of this Python process and of its PostgreSQL backend over the phase (the rest of the wall time
+        # is waiting: other processes on the cores, disk, or neither side busy).
+        "ingest_python_cpu_s": round(new_cpu[0], 2),
+        "ingest_postgres_cpu_s": round(new_cpu[1], 2),
         "ingest_mixed_moves": known,
         "ingest_mixed_seconds": round(mixed_total, 3),
         "ingest_mixed_rows_per_s": round(len(mixed) / mixed_total),
+        "ingest_mixed_python_cpu_s": round(mixed_cpu[0], 2),
+        "ingest_mixed_postgres_cpu_s": round(mixed_cpu[1], 2),
+        "load_average": os.getloadavg(),
     }
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    """User+system CPU of one process, from /proc (Linux); 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _BackendCpu:
+    """CPU of the PostgreSQL backend serving Django's connection (the server runs on this machine)."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.pid = int(cursor.fetchone()[0])
+
+    def seconds(self) -> float:
+        return _proc_cpu_seconds(self.pid)
+
+
+def _database_backends_cpu_seconds(database: str) -> float:
+    """CPU of every PostgreSQL backend connected to ``database`` now (the server's pooled connections)."""
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        pids = [pid for (pid,) in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])]
+    return sum(_proc_cpu_seconds(pid) for pid in pids)
 
 
 # ---------------------------------------------------------------- a tiny HTTP/1.1 keep-alive client
@@ -323,28 +371,21 @@ async def open_loop(port: int, name: str, source: Requests, rate: float, seconds
     return result
 
 
-async def http_ingest(port: int, token: str, batches: int, batch_rows: int) -> dict[str, Any]:
+async def http_ingest(port: int, token: str, batches: int, batch_rows: int, database: str) -> dict[str, Any]:
     conn = await Connection.open(port)
+    # Warm the connection's worker (imports, pool, first query) with a one-row request, as the in-process phases are
+    # warmed by the seeding; not counted.
+    await conn.post(
+        "/api/v1/platform/transactions",
+        json.dumps({"rows": [_http_row("WARM", 0)]}).encode(),
+        {"Authorization": f"Bearer {token}"},
+    )
     total = 0
-    started = time.perf_counter()
     per_request = []
+    server_cpu, backends_cpu = _server_cpu_seconds(), _database_backends_cpu_seconds(database)
+    started = time.perf_counter()
     for b in range(batches):
-        rows = [
-            {
-                "reference": f"HTTP-{b}-{i}",
-                "kind": "deposit",
-                "status": "credited",
-                "player_id": f"P-{i % 5000}",
-                "amount": "25.00",
-                "currency": "EUR",
-                "psp": "stripe",
-                "psp_reference": f"pi_http_{b}_{i}",
-                "method": "card",
-                "created_at": "2026-05-01T12:00:00Z",
-            }
-            for i in range(batch_rows)
-        ]
-        body = json.dumps({"rows": rows}).encode()
+        body = json.dumps({"rows": [_http_row(str(b), i) for i in range(batch_rows)]}).encode()
         t0 = time.perf_counter()
         status, payload = await conn.post("/api/v1/platform/transactions", body, {"Authorization": f"Bearer {token}"})
         per_request.append(round(time.perf_counter() - t0, 3))
@@ -352,12 +393,33 @@ async def http_ingest(port: int, token: str, batches: int, batch_rows: int) -> d
             raise RuntimeError(f"ingest answered {status}: {payload[:300]!r}")
         total += json.loads(payload)["created"]
     seconds = time.perf_counter() - started
+    # Backends still connected are the pool's; a backend that closed during the phase is not counted (the pool
+    # keeps its connections, so none should).
+    backends = _database_backends_cpu_seconds(database) - backends_cpu
+    server = _server_cpu_seconds() - server_cpu
     conn.close()
     return {
         "rows": total,
         "seconds": round(seconds, 3),
         "rows_per_s": round(total / seconds),
         "per_request_s": per_request,
+        "server_cpu_s": round(server, 2),
+        "postgres_cpu_s": round(backends, 2),
+    }
+
+
+def _http_row(batch: str, i: int) -> dict[str, Any]:
+    return {
+        "reference": f"HTTP-{batch}-{i}",
+        "kind": "deposit",
+        "status": "credited",
+        "player_id": f"P-{i % 5000}",
+        "amount": "25.00",
+        "currency": "EUR",
+        "psp": "stripe",
+        "psp_reference": f"pi_http_{batch}_{i}",
+        "method": "card",
+        "created_at": "2026-05-01T12:00:00Z",
     }
 
 
@@ -373,7 +435,9 @@ def _env(database: str, home: Path) -> dict[str, str]:
         PAYDESK_SECRET_KEY="bench-not-secret",  # noqa: S106 - throwaway bench server
         PAYDESK_STRIPE_WEBHOOK_SECRET=SECRET,
         DJANGO_SETTINGS_MODULE="bench_settings",
-        PYTHONPATH=str(HERE),
+        # This tree's source first (the bench measures the code next to it, even from a copy of the tree), then the
+        # bench settings.
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(HERE)]),
         PAYDESK_LOG_LEVEL="WARNING",
         PAYDESK_SERVING="1",  # what `paydesk serve` sets: a per-process PostgreSQL connection pool
     )
@@ -466,6 +530,11 @@ def main() -> None:
         ),
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="Redis for --processing worker/deferred")
+    parser.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="only the platform-ingest phases (in process, then over HTTP); no webhook load",
+    )
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--deposits", type=int, default=30_000)
     args = parser.parse_args()
@@ -538,6 +607,13 @@ def main() -> None:
     }
     try:
         _wait_ready(args.port)
+        if args.ingest_only:
+            results["ingest_http"] = asyncio.run(
+                http_ingest(args.port, seeded["token"], args.http_ingest_batches, 10_000, args.database)
+            )
+            results["load_average"] = os.getloadavg()
+            _report(results, args.processing)
+            return
 
         async def load() -> list[PhaseResult]:
             # Warm both workers' imports and connections before measuring.
@@ -577,7 +653,7 @@ def main() -> None:
         results["http"] = [p.summary() for p in phases]
         try:
             results["ingest_http"] = asyncio.run(
-                http_ingest(args.port, seeded["token"], args.http_ingest_batches, 10_000)
+                http_ingest(args.port, seeded["token"], args.http_ingest_batches, 10_000, args.database)
             )
         except (RuntimeError, OSError) as exc:
             results["ingest_http"] = {"error": str(exc)[:300], "rows": 0, "seconds": 0, "rows_per_s": 0}
@@ -596,11 +672,15 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+    _report(results, args.processing)
+
+
+def _report(results: dict[str, Any], processing: str) -> None:
     print(json.dumps(results, indent=2))
     print()
     print("| phase | sent | accepted | accepted/s | p50 ms | p99 ms | server CPU ms/event | errors |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    for p in results["http"]:
+    for p in results.get("http", []):
         print(
             f"| {p['phase']} | {p['sent']} | {p['accepted']} | {p['accepted_per_s']} | {p['p50_ms']} | "
             f"{p['p99_ms']} | {p['server_cpu_ms_per_accepted']} | {p['errors'] or '-'} |"
@@ -608,23 +688,28 @@ def main() -> None:
     ing = results["ingest_in_process"]
     print(
         f"\nbulk ingest (service, PostgreSQL COPY): {ing['ingest_rows']} rows in {ing['ingest_seconds']} s = "
-        f"{ing['ingest_rows_per_s']} rows/s"
+        f"{ing['ingest_rows_per_s']} rows/s (CPU s: Python {ing['ingest_python_cpu_s']}, "
+        f"PostgreSQL backend {ing['ingest_postgres_cpu_s']})"
     )
     print(
         f"bulk ingest with known references ({ing['ingest_mixed_moves']} status moves, as many unchanged, the rest "
         f"new): {ing['ingest_rows']} rows in {ing['ingest_mixed_seconds']} s = {ing['ingest_mixed_rows_per_s']} rows/s"
+        f" (CPU s: Python {ing['ingest_mixed_python_cpu_s']}, PostgreSQL backend {ing['ingest_mixed_postgres_cpu_s']})"
     )
-    drain = results["drain"]
-    print(
-        f"\nprocessing ({args.processing}): {drain['waiting']} events still waiting {drain['seconds']} s after the "
-        f"load ended; {drain['processed_while_draining']} processed while draining "
-        f"({drain['processed_per_s_while_draining']} events/s)"
-    )
+    if "drain" in results:
+        drain = results["drain"]
+        print(
+            f"\nprocessing ({processing}): {drain['waiting']} events still waiting {drain['seconds']} s after the "
+            f"load ended; {drain['processed_while_draining']} processed while draining "
+            f"({drain['processed_per_s_while_draining']} events/s)"
+        )
     http = results["ingest_http"]
     print(
         f"bulk ingest over HTTP (10,000-row requests): {http['rows']} rows in {http['seconds']} s = "
-        f"{http['rows_per_s']} rows/s"
+        f"{http['rows_per_s']} rows/s (CPU s: server {http.get('server_cpu_s')}, "
+        f"PostgreSQL backends {http.get('postgres_cpu_s')})"
     )
+    print(f"load average (1, 5, 15 min) at the end: {results.get('load_average')}")
 
 
 if __name__ == "__main__":
