@@ -68,6 +68,27 @@ def test_file_to_file_json_without_django(tmp_path: Path, files: tuple[Path, Pat
     assert not home.exists()
 
 
+def test_file_to_file_loads_neither_the_orm_nor_numpy(tmp_path: Path, files: tuple[Path, Path]) -> None:
+    """The benchmark times the real command, imports included: the file path must not pay for Django or numpy."""
+    report, ledger = files
+    code = (
+        "import sys\n"
+        "from paydesk.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "print(sorted(name for name in ('django.db', 'numpy') if name in sys.modules), file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    env["PAYDESK_HOME"] = str(tmp_path / "home")
+    done = subprocess.run(  # noqa: S603 - our own CLI with test arguments
+        [sys.executable, "-c", code, "reconcile", "--psp", "adyen", "--report", str(report), "--ledger", str(ledger),
+         "--json"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["matched"] == 2
+    assert done.stderr.splitlines()[-1] == "[]"
+
+
 def test_unreadable_ledger_is_one_line_naming_file_row_column(tmp_path: Path, files: tuple[Path, Path]) -> None:
     report, _ = files
     ledger = write_ledger(tmp_path / "bad.csv", [ledger_row("D1", "P1", "10.00"), ledger_row("D2", "P2", "ten")])

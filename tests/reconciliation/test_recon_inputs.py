@@ -240,3 +240,78 @@ def test_dlocal_sub_cent_is_null_but_garbage_is_refused(tmp_path: Path) -> None:
     path.write_text(head + "ADJUSTMENT,2026-01-02 10:00:00,,D2,0,,two,0,-2\n")
     with pytest.raises(ReportError, match=r"dl\.csv, row 4, column 'GROSS_AMOUNT': invalid amount 'two' for USD"):
         parse_report("dlocal", path)
+
+
+def test_ledger_statuses_are_the_machines_statuses() -> None:
+    from paydesk.payments.enums import Kind
+    from paydesk.payments.machines import machine_for
+    from paydesk.reconciliation.ledger import KIND_STATUSES
+
+    machines = {kind.value: frozenset(str(s) for s in machine_for(kind.value).statuses) for kind in Kind}
+    assert machines == KIND_STATUSES
+    assert list(KIND_STATUSES) == [kind.value for kind in Kind]
+
+
+def test_ledger_csv_padded_cells_and_mixed_time_notations(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text(
+        "reference,kind,status,amount,currency,psp,psp_reference,created_at,updated_at\n"
+        "D1, Deposit ,CREDITED, 10.50\t,eur,Adyen,P1,  2026-03-02T09:00:00Z ,   \n"
+        "D2,deposit,credited,1.230,EUR,adyen,P2,2026-03-02T09:00:00Z,2026-03-02T10:00:00+01:00\n"
+        "D3,deposit,credited,7,EUR,adyen,,2026-03-02 09:00:00.5,2026-03-02T09:00:00Z\n"
+    )
+    frame = read_ledger_csv(path)
+    assert frame.select("reference", "kind", "status", "amount_minor", "currency", "psp", "psp_reference").rows() == [
+        ("D1", "deposit", "credited", 1050, "EUR", "adyen", "P1"),
+        ("D2", "deposit", "credited", 123, "EUR", "adyen", "P2"),
+        ("D3", "deposit", "credited", 700, "EUR", "adyen", None),
+    ]
+    assert [t.isoformat() for t in frame["created_at"]] == [
+        "2026-03-02T09:00:00+00:00",
+        "2026-03-02T09:00:00+00:00",
+        "2026-03-02T09:00:00.500000+00:00",
+    ]
+    assert [t and t.isoformat() for t in frame["updated_at"]] == [
+        None,
+        "2026-03-02T09:00:00+00:00",
+        "2026-03-02T09:00:00+00:00",
+    ]
+
+
+def test_ledger_time_of_the_usual_shape_but_no_real_date_is_refused(tmp_path: Path) -> None:
+    rows = [ledger_row("D1", "P1", "1.00"), ledger_row("D2", "P2", "1.00", created="2026-02-30T10:00:00Z")]
+    path = write_ledger(tmp_path / "l.csv", rows)
+    with pytest.raises(ReportError) as caught:
+        read_ledger_csv(path)
+    assert caught.value.message.startswith(
+        f"{path}, row 3, column 'created_at': cannot read time '2026-02-30T10:00:00Z'"
+    )
+
+
+def test_negative_padded_ledger_amount_is_named_without_its_padding(tmp_path: Path) -> None:
+    path = write_ledger(tmp_path / "l.csv", [ledger_row("D1", "P1", "1.00"), ledger_row("D2", "P2", " -2.00 ")])
+    with pytest.raises(ReportError) as caught:
+        read_ledger_csv(path)
+    assert caught.value.message == (
+        f"{path}, row 3, column 'amount': amount '-2.00' is negative (ledger amounts are unsigned; the kind gives the "
+        "direction)"
+    )
+
+
+def test_report_amounts_padded_or_with_trailing_zeros_stay_exact(tmp_path: Path) -> None:
+    lines = [
+        adyen_line("P1", "D1", "10.00"),
+        adyen_line("P2", "D2", " 5.5 "),
+        adyen_line("P3", "D3", "1.230"),
+        adyen_line("P4", "D4", ".07"),
+    ]
+    frame = parse_report("adyen", write_adyen(tmp_path / "r.csv", lines))
+    assert frame["amount_minor"].to_list() == [1000, 550, 123, 7]
+    assert frame["net_minor"].to_list() == [1000, 550, 123, 7]
+    padded = write_adyen(tmp_path / "p.csv", [adyen_line("P1", "D1", "10.00"), adyen_line("P2", "D2", " 5.555 ")])
+    with pytest.raises(ReportError) as caught:
+        parse_report("adyen", padded)
+    assert caught.value.message == (
+        f"{padded}, row 3, column 'Gross Credit (GC)': amount '5.555' has more decimal places than EUR allows (2); "
+        "refusing to round"
+    )

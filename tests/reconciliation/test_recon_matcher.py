@@ -174,3 +174,47 @@ def test_fee_and_payout_lines_are_summarized_not_matched(shared_data: Path, tmp_
         ("fee", "USD", 1, -180),
         ("payout", "USD", 1, -403),
     ]
+
+
+def test_pairs_are_row_positions_in_the_given_frames(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        [
+            adyen_line("P1", "D1", "10.00"),
+            adyen_line("P2", "D2", "5.00"),
+            adyen_line("P1", "D1", "4.00", type="Refunded", modification="R1"),
+        ],
+        [
+            ledger_row("O1", "P9", "1.00", psp="stripe"),
+            ledger_row("D1", "P1", "10.00", status="partially_refunded"),
+            ledger_row("D2", "P2", "5.00"),
+            ledger_row("F1", "R1", "4.00", kind="refund", status="succeeded"),
+        ],
+    )
+    assert result.pairs.sort("rid").rows() == [
+        (0, 1, "psp_reference", "own"),
+        (1, 2, "psp_reference", "own"),
+        (2, 3, "psp_reference", "own"),
+    ]
+
+
+def test_duplicate_is_the_same_booking_not_the_same_psp_reference(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        [
+            adyen_line("P1", "D1", "10.00"),
+            adyen_line("P1", "D1", "4.00", type="Refunded", modification="R1"),
+            adyen_line("P1", "D1", "4.00", type="Refunded", modification="R1"),  # the same refund again
+            adyen_line("P1", "D1", "1.00", type="Refunded", modification="R2"),  # another refund of P1
+            adyen_line("", "D9", "2.00"),  # no PSP reference: never a duplicate
+            adyen_line("", "D9", "2.00"),
+        ],
+        [
+            ledger_row("D1", "P1", "10.00", status="partially_refunded"),
+            ledger_row("F1", "R1", "4.00", kind="refund", status="succeeded"),
+            ledger_row("F2", "R2", "1.00", kind="refund", status="succeeded"),
+        ],
+    )
+    duplicates = result.discrepancies.filter(pl.col("type") == "duplicate_in_report")
+    assert duplicates.select("report_row", "psp_reference").rows() == [(4, "P1")]
+    assert result.matched == 3

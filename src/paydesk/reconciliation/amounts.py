@@ -109,23 +109,33 @@ def convert(
     With ``inexact_as_null`` a well-formed value that can't be held exactly becomes null instead of being refused
     (for PSP columns known to carry FX-converted sub-unit figures, such as dLocal's USD fees).
 
-    Amount and currency columns must already be stripped with blanks as null (``text`` does that). Integer math
+    Currency columns must already be stripped with blanks as null (``text`` does that); amount columns must have
+    blanks as null, and are stripped here when they need more than the fast path. Integer math
     only: ``"12.3"`` in EUR is the digits 123 with one decimal, times 10**(2 - 1) = 1230. A value with more
     decimals than its currency is exact only if the extra digits are zeros; otherwise it is refused, never
     rounded. A zero with no currency (Checkout.com fee-only lines) says nothing and becomes null. A refusal names
     the file, the row and the column, with ``money.parse_minor``'s own message for the value.
     """
     exponents = _exponents(frame, {currency for _, currency in amounts.values()})
+    scales = sorted(set(exponents.values()), reverse=True)
+    present = frame.select([pl.col(value).is_not_null().any().alias(out) for out, (value, _) in amounts.items()])
+    blank = [out for out, any_value in present.row(0, named=True).items() if not any_value]
+    fast = _already_exact(frame, {out: amounts[out] for out in amounts if out not in blank}, exponents, scales)
+    if fast:
+        # Every value has at most its currency's decimals and fits: the decimal cast is exact. (Strict, so a value
+        # that somehow didn't parse raises instead of becoming null.)
+        k = scales[0]
+        frame = frame.with_columns(
+            [(pl.col(amounts[out][0]).cast(pl.Decimal(38, k)) * (10**k)).cast(pl.Int64).alias(out) for out in fast]
+        )
     # Polars decimals do the digit work: a value read at 18 decimals equals itself read at the currency's exponent
     # only when nothing was cut off. (Decimal casts truncate, so that comparison is the no-rounding check.)
     wide = pl.Decimal(38, _WIDE_SCALE)
     steps: list[list[pl.Expr]] = [[], [], []]
-    present = frame.select([pl.col(value).is_not_null().any().alias(out) for out, (value, _) in amounts.items()])
-    blank = [out for out, any_value in present.row(0, named=True).items() if not any_value]
     for out, (value_column, currency_column) in amounts.items():
-        if out in blank:
+        if out in blank or out in fast:
             continue
-        value = pl.col(value_column)
+        value = blank_to_null(pl.col(value_column))
         currency = pl.col(currency_column)
         if frame.select((currency.is_null() & value.is_not_null()).any()).item():
             value = pl.when(currency.is_null() & value.str.contains(r"^-?0*\.?0*$")).then(None).otherwise(value)
@@ -162,7 +172,7 @@ def convert(
     for step in steps:
         if step:
             work = work.with_columns(step)
-    computed = [out for out in amounts if out not in blank]
+    computed = [out for out in amounts if out not in blank and out not in fast]
     if inexact_as_null:
         # Only well-formed decimals in a known currency may become null; anything malformed is still refused.
         work = work.with_columns(
@@ -182,12 +192,44 @@ def convert(
             value_column, currency_column = amounts[out]
             offender = work.filter(pl.col(f"{out}__bad")).row(0, named=True)
             _raise_for(
-                {"r": offender[row_column], "v": offender[value_column], "c": offender[currency_column]},
+                {"r": offender[row_column], "v": offender[f"{out}__v"], "c": offender[currency_column]},
                 path=path,
                 column=value_column,
             )
     temporary = [f"{out}__{part}" for out in computed for part in ("v", "e", "x", "ok", "bad")]
     return work.drop(temporary).with_columns([pl.lit(None, pl.Int64).alias(out) for out in blank])
+
+
+def _already_exact(
+    frame: pl.DataFrame, amounts: dict[str, tuple[str, str]], exponents: dict[str, int], scales: list[int]
+) -> list[str]:
+    """The outputs whose every value is a plain decimal with at most its currency's decimals, that fits int64.
+
+    That is the usual report, and it needs one pattern check and one cast. It applies when every currency of the
+    file has the same exponent; a value with trailing zeros beyond it (``"1.230"`` in EUR), a blank currency or
+    an unknown one sends the whole column through the general conversion, which decides and names the row.
+    """
+    if len(scales) != 1 or not amounts or scales[0] >= _MAX_DIGITS:
+        return []
+    k = scales[0]
+    exact = (
+        rf"^-?(?:[0-9]{{1,{_MAX_DIGITS - k}}}(?:\.[0-9]{{1,{k}}})?|\.[0-9]{{1,{k}}})$"
+        if k
+        else rf"^-?[0-9]{{1,{_MAX_DIGITS}}}$"
+    )
+    codes = pl.Series(list(exponents), dtype=pl.String)
+    slow = frame.select(
+        [
+            (
+                pl.col(value).is_not_null()
+                & ~(pl.col(value).str.contains(exact) & pl.col(currency).is_in(codes.implode())).fill_null(False)
+            )
+            .any()
+            .alias(out)
+            for out, (value, currency) in amounts.items()
+        ]
+    ).row(0, named=True)
+    return [out for out, any_slow in slow.items() if not any_slow]
 
 
 def to_minor(
@@ -241,34 +283,34 @@ def to_utc(
     """Local timestamps -> UTC. ``zone`` per row or for all rows: an abbreviation (PST), or an IANA name.
 
     A ``fmt`` containing ``%z`` carries its own offset and ignores ``zone``. Blank -> null; unparsable -> refused.
+    ``values`` and a ``zone`` column come stripped with blanks as null (``text`` and ``read_columns`` give them so).
     """
-    frame = pl.DataFrame(
-        {
-            "v": values.cast(pl.String),
-            "z": zone if isinstance(zone, pl.Series) else pl.repeat(zone, len(values), eager=True),
-            "r": rows,
-        }
-    ).with_columns(v=blank_to_null(pl.col("v")), z=blank_to_null(pl.col("z").cast(pl.String)))
+    values = values.cast(pl.String)
     if "%z" in fmt:
-        parsed = pl.col("v").str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False)
-        frame = frame.with_columns(t=parsed)
+        parsed = values.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False, cache=False)
     else:
-        naive = pl.col("v").str.strptime(pl.Datetime("us"), fmt, strict=False)
-        result: pl.Expr | None = None
-        for name in frame.filter(pl.col("v").is_not_null())["z"].unique().to_list():
-            branch = _zone_expr(naive, name, frame=frame, path=path, column=column)
-            condition = pl.col("z").is_null() if name is None else pl.col("z") == name
-            result = (
-                pl.when(condition).then(branch) if result is None else result.when(condition).then(branch)  # type: ignore[attr-defined]
-            )
-        frame = frame.with_columns(
-            t=pl.lit(None, pl.Datetime("us", "UTC")) if result is None else result.otherwise(None)  # type: ignore[attr-defined]
-        )
-    offenders = frame.filter(pl.col("v").is_not_null() & pl.col("t").is_null())
-    if offenders.height:
-        first = offenders.row(0, named=True)
-        raise ReportError(path, f"cannot read date {first['v']!r} (expected {fmt})", row=first["r"], column=column)
-    return frame["t"].alias(values.name)
+        naive = values.str.strptime(pl.Datetime("us"), fmt, strict=False, cache=False)
+        if isinstance(zone, str):
+            zones = pl.repeat(zone.strip() or None, len(values), dtype=pl.String, eager=True)
+            names: list[str | None] = [zone.strip() or None] if values.is_not_null().any() else []
+        else:
+            zones = zone.cast(pl.String)
+            names = zones.filter(values.is_not_null()).unique().to_list()
+        frame = pl.DataFrame({"t": naive, "z": zones, "r": rows})
+        if len(names) == 1:  # one zone for the whole file (the usual case): no per-row choice
+            result = _zone_expr(pl.col("t"), names[0], frame=frame, path=path, column=column)
+        else:
+            result = pl.lit(None, pl.Datetime("us", "UTC"))
+            for name in names:
+                condition = pl.col("z").is_null() if name is None else pl.col("z") == name
+                branch = _zone_expr(pl.col("t"), name, frame=frame, path=path, column=column)
+                result = pl.when(condition).then(branch).otherwise(result)
+        parsed = frame.with_columns(result.alias("t"))["t"]
+    offenders = values.is_not_null() & parsed.is_null()
+    if offenders.any():
+        index = offenders.arg_true()[0]
+        raise ReportError(path, f"cannot read date {values[index]!r} (expected {fmt})", row=rows[index], column=column)
+    return parsed.alias(values.name)
 
 
 def _zone_expr(naive: pl.Expr, name: str | None, *, frame: pl.DataFrame, path: str | Path, column: str) -> pl.Expr:

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from paydesk.core.money import format_minor
@@ -114,11 +113,9 @@ class ReconResult:
         }
 
 
-LINE_FIELDS = (
-    "rid", "source_row", "record_type", "psp_reference", "merchant_reference", "amount_minor", "currency",
-    "raw_status", "family",
-)  # fmt: skip
-LEDGER_FIELDS = ("lid", "ledger_reference", "ledger_amount_minor", "ledger_currency", "ledger_status", "family")
+# The ledger columns a pair's discrepancy row carries, and their names there.
+LEDGER_SIDE = {"reference": "ledger_reference", "amount_minor": "ledger_amount_minor", "currency": "ledger_currency",
+               "status": "ledger_status"}  # fmt: skip
 
 
 def _keep(frame: pl.DataFrame, condition: pl.Expr) -> pl.DataFrame:
@@ -127,44 +124,50 @@ def _keep(frame: pl.DataFrame, condition: pl.Expr) -> pl.DataFrame:
     return frame if mask.all() else frame.filter(mask)
 
 
-def _join_stage(
-    pool: pl.DataFrame,
-    ledger: pl.DataFrame,
-    *,
-    report_key: str,
-    ledger_key: str,
-    parent: bool,
-    stage: str,
-) -> pl.DataFrame:
-    """Pairs of one stage. Ledger keys are unique within a PSP (reference; PSP reference, as in the database),
-    so a line finds at most one ledger row per stage."""
-    left = pool.filter(pl.col(report_key).is_not_null())
-    if parent:
-        left = left.filter(pl.col("family") != "pay")
-    families = ["pay"] if parent else left["family"].unique().to_list()
-    right = _keep(
-        ledger.select(*LEDGER_FIELDS, pl.col(ledger_key).alias("__key")).filter(pl.col("__key").is_not_null()),
-        pl.col("family").is_in(families),
-    )
-    joined = left.select(*LINE_FIELDS, pl.col(report_key).alias("__key")).join(
-        right, on="__key", how="inner", suffix="_ledger"
-    )
-    if not parent:
-        joined = joined.filter(pl.col("family") == pl.col("family_ledger"))
-    return joined.select(
-        *LINE_FIELDS[:-1],
-        *LEDGER_FIELDS[:-1],
-        pl.lit(stage).alias("stage"),
-        pl.lit("parent" if parent else "own").alias("relation"),
-    )
+def _repeats(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
+    """True on each row whose ``columns`` equal an earlier row's (nulls equal each other).
+
+    Rows are told apart by a hash of the first column: a row whose hash no earlier row has is a first. Only the rows
+    sharing a hash (the repeats, other rows with the same first value, and the rare collision) are compared by value.
+    """
+    hashed = frame[columns[0]].hash()
+    later = ~hashed.is_first_distinct()
+    if not later.any():
+        return later
+    shared = hashed.is_in(hashed.filter(later).implode())
+    exact = frame.select(columns).filter(shared).select(pl.struct(columns).is_first_distinct())[:, 0]
+    return later.scatter(shared.arg_true(), ~exact)
 
 
-def _fuzzy(pool: pl.DataFrame, ledger: pl.DataFrame, window: timedelta) -> pl.DataFrame:
-    left = pool.filter(pl.col("booked_at").is_not_null()).select(
+def _candidates(lines: pl.DataFrame, key: str, ledger_keys: pl.DataFrame) -> pl.DataFrame:
+    """(rid, family, pos, ledger_family) of every line whose ``key`` equals a ledger key (null keys never match).
+
+    Only row numbers and families go through the join: carrying wide string columns through a million-row join
+    costs more than the join itself, and only the few discrepancy rows need them later.
+    """
+    keyed = lines.select("rid", "family", pl.col(key).alias("__key"))
+    if keyed["__key"].null_count():
+        keyed = keyed.filter(pl.col("__key").is_not_null())
+    if keyed.is_empty():  # the join would still hash every ledger key to find nothing
+        ledger_keys = ledger_keys.clear()
+    return keyed.join(ledger_keys, on="__key", how="inner").drop("__key")
+
+
+def _take(candidates: pl.DataFrame, condition: pl.Expr, done: pl.Series, *, stage: str, own: bool) -> pl.DataFrame:
+    """The pairs of one stage: candidates meeting ``condition`` whose line no earlier stage matched (marked now)."""
+    found = candidates.filter(condition)
+    if found.height:
+        found = found.filter(~done.gather(found["rid"]))
+        done.scatter(found["rid"], True)
+    return found.select("rid", "pos", stage=pl.lit(stage), own=pl.lit(own))
+
+
+def _fuzzy(lines: pl.DataFrame, ledger: pl.DataFrame, window: timedelta) -> pl.DataFrame:
+    left = lines.filter(pl.col("booked_at").is_not_null()).select(
         "rid", "currency", pl.col("amount_minor").abs().alias("abs_amount"), "family", "booked_at", "method"
     )
     right = ledger.select(
-        "lid",
+        "pos",
         "currency",
         pl.col("amount_minor").alias("abs_amount"),
         "family",
@@ -179,11 +182,19 @@ def _fuzzy(pool: pl.DataFrame, ledger: pl.DataFrame, window: timedelta) -> pl.Da
             | (pl.col("method") == pl.col("ledger_method"))
         )
     )
-    unique = joined.filter((pl.len().over("rid") == 1) & (pl.len().over("lid") == 1)).select("rid", "lid")
-    return (
-        unique.join(pool.select(*LINE_FIELDS[:-1]), on="rid")
-        .join(ledger.select(*LEDGER_FIELDS[:-1]), on="lid")
-        .select(*LINE_FIELDS[:-1], *LEDGER_FIELDS[:-1], pl.lit("fuzzy").alias("stage"), pl.lit("own").alias("relation"))
+    unique = joined.filter((pl.len().over("rid") == 1) & (pl.len().over("pos") == 1))
+    return unique.select("rid", "pos", stage=pl.lit("fuzzy"), own=pl.lit(True))
+
+
+def _pair_rows(rep: pl.DataFrame, led: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """Report columns of each pair's line beside its ledger transaction's, for the few pairs that are reported.
+
+    The fee stays out, as before: a pair's discrepancy is about amount, currency or status, not the fee.
+    """
+    ledger_side = led.select([pl.col(name).gather(pairs["pos"]).alias(alias) for name, alias in LEDGER_SIDE.items()])
+    return pl.concat(
+        [rep.select(pl.all().exclude("fee_minor").gather(pairs["rid"])), ledger_side, pairs.select("stage", "own")],
+        how="horizontal",
     )
 
 
@@ -197,67 +208,77 @@ def reconcile(
 ) -> ReconResult:
     """Match ``report`` (normalized report frame) against ``ledger`` (ledger frame) for PSP ``psp``.
 
-    ``ledger_psp`` is the PSP code in the ledger (defaults to ``psp``); other PSPs' rows are ignored.
+    ``ledger_psp`` is the PSP code in the ledger (defaults to ``psp``); other PSPs' rows are ignored. In
+    ``pairs``, ``rid`` and ``lid`` are row positions in ``report`` and ``ledger`` as given.
     """
     opts = options or MatchOptions()
     code = (ledger_psp or psp).lower()
-    rep = report.with_row_index("rid")
-    lines = _keep(rep, pl.col("record_type").is_in(MATCHED_TYPES)).with_columns(
-        family=pl.col("record_type").replace_strict(TYPE_FAMILY, return_dtype=pl.String)
+    # Work stays on row numbers: report rows by ``rid``, ledger rows of the PSP by ``pos``. Wide frames are only
+    # filtered or gathered for what is reported (discrepancies, a handful of rows).
+    rep = report.with_row_index("rid").with_columns(
+        family=pl.col("record_type").replace_strict(TYPE_FAMILY, default=None, return_dtype=pl.String)
     )
     led = (
-        _keep(ledger, pl.col("psp") == code)
-        .with_row_index("lid")
-        .with_columns(
-            family=pl.col("kind").replace_strict(KIND_FAMILY, default=None, return_dtype=pl.String),
-            ledger_reference=pl.col("reference"),
-            ledger_amount_minor=pl.col("amount_minor"),
-            ledger_currency=pl.col("currency"),
-            ledger_status=pl.col("status"),
+        _keep(ledger.with_row_index("lid"), pl.col("psp") == code)
+        .with_row_index("pos")
+        .with_columns(family=pl.col("kind").replace_strict(KIND_FAMILY, default=None, return_dtype=pl.String))
+    )
+    is_line = pl.col("record_type").is_in(MATCHED_TYPES)
+    repeat = _repeats(rep, ("psp_reference", "record_type", "modification_reference"))
+    marks = rep.select(line=is_line, duplicate=is_line & pl.col("psp_reference").is_not_null() & repeat)
+    line, duplicate = marks["line"], marks["duplicate"]
+    pool = line & ~duplicate
+    pool_rows = rep.select("rid", "family", "psp_reference", "modification_reference", "merchant_reference").filter(
+        pool
+    )
+
+    # Matched flags by row number (scatter and gather): cheaper than anti-joins and unique() on a million rows.
+    line_done = pl.repeat(False, rep.height, eager=True)
+    by_psp_reference = led.select(
+        "pos", pl.col("family").alias("ledger_family"), pl.col("psp_reference").alias("__key")
+    )
+    same_family = pl.col("family") == pl.col("ledger_family")
+    parent = (pl.col("family") != "pay") & (pl.col("ledger_family") == "pay")
+    by_reference_parts = [
+        _take(
+            _candidates(pool_rows, "modification_reference", by_psp_reference),
+            same_family,
+            line_done,
+            stage="psp_reference",
+            own=True,
         )
-    )
+    ]
+    psp_candidates = _candidates(pool_rows, "psp_reference", by_psp_reference)
+    by_reference_parts += [
+        _take(psp_candidates, same_family, line_done, stage="psp_reference", own=True),
+        _take(psp_candidates, parent, line_done, stage="psp_reference", own=False),
+    ]
+    rest = pool_rows.filter(~line_done.gather(pool_rows["rid"]))
+    if rest.height:
+        merchant_candidates = _candidates(
+            rest, "merchant_reference", led.select("pos", pl.col("family").alias("ledger_family"), __key="reference")
+        )
+        by_reference_parts += [
+            _take(merchant_candidates, same_family, line_done, stage="merchant_reference", own=True),
+            _take(merchant_candidates, parent, line_done, stage="merchant_reference", own=False),
+        ]
+    by_reference = pl.concat(by_reference_parts)
+    ledger_done = pl.repeat(False, led.height, eager=True).scatter(by_reference["pos"], True)
 
-    first = pl.struct("record_type", "psp_reference", "modification_reference").is_first_distinct()
-    lines = lines.with_columns(duplicate=pl.col("psp_reference").is_not_null() & ~first)
-    pool = _keep(lines, ~pl.col("duplicate"))
-
-    # Matched flags by row index (numpy scatter): cheaper than anti-joins and unique() on a million rows.
-    line_done = np.zeros(rep.height, dtype=bool)
-    ledger_done = np.zeros(led.height, dtype=bool)
-    pairs_parts: list[pl.DataFrame] = []
-    stages = (
-        ("modification_reference", "psp_reference", False, "psp_reference"),
-        ("psp_reference", "psp_reference", False, "psp_reference"),
-        ("psp_reference", "psp_reference", True, "psp_reference"),
-        ("merchant_reference", "reference", False, "merchant_reference"),
-        ("merchant_reference", "reference", True, "merchant_reference"),
-    )
-    remaining = pool
-    for report_key, ledger_key, parent, stage in stages:
-        if remaining.is_empty():
-            break
-        found = _join_stage(remaining, led, report_key=report_key, ledger_key=ledger_key, parent=parent, stage=stage)
-        if found.height:
-            pairs_parts.append(found)
-            line_done[found["rid"].to_numpy()] = True
-            ledger_done[found["lid"].to_numpy()] = True
-            remaining = remaining.filter(~pl.Series(line_done).gather(remaining["rid"]))
-    empty_pairs = _join_stage(pool.clear(), led.clear(), report_key="psp_reference", ledger_key="psp_reference",
-                              parent=False, stage="none")  # fmt: skip
-    by_reference = pl.concat(pairs_parts) if pairs_parts else empty_pairs
-    fuzzy = empty_pairs
-    if remaining.height:
-        fuzzy = _fuzzy(remaining, led.filter(~pl.Series(ledger_done)), opts.fuzzy_window)
-        if fuzzy.height:
-            line_done[fuzzy["rid"].to_numpy()] = True
-            ledger_done[fuzzy["lid"].to_numpy()] = True
-            remaining = remaining.filter(~pl.Series(line_done).gather(remaining["rid"]))
+    fuzzy = by_reference.clear()
+    remaining = pool & ~line_done
+    if remaining.any():
+        fuzzy = _fuzzy(rep.filter(remaining), led.filter(~ledger_done), opts.fuzzy_window)
+        line_done.scatter(fuzzy["rid"], True)
+        ledger_done.scatter(fuzzy["pos"], True)
+        remaining = pool & ~line_done
     pairs = pl.concat([by_reference, fuzzy])
 
     # Window of missing_in_report: --from/--to, else the report's first and last booking dates.
-    booked = lines["booked_at"].drop_nulls()
-    date_from = opts.date_from or (booked.min().date() if booked.len() else None)  # type: ignore[union-attr]
-    date_to = opts.date_to or (booked.max().date() if booked.len() else None)  # type: ignore[union-attr]
+    booked = rep.select(pl.col("booked_at").filter(line)).to_series()
+    first_booked, last_booked = booked.min(), booked.max()
+    date_from = opts.date_from or (first_booked.date() if isinstance(first_booked, datetime) else None)
+    date_to = opts.date_to or (last_booked.date() if isinstance(last_booked, datetime) else None)
     moved = pl.lit(False)
     for kind, statuses in MONEY_MOVED.items():
         moved = moved | ((pl.col("kind") == kind) & pl.col("status").is_in(statuses))
@@ -269,73 +290,72 @@ def reconcile(
             pl.col("created_at") < datetime.combine(date_to + timedelta(days=1), datetime.min.time(), UTC)
         )
     candidate = led.select(moved & in_window)[:, 0]
-    matched = pl.Series("matched", ledger_done)
-    missing_in_report = led.filter(candidate & ~matched)
-    scoped_ledger = led.filter(candidate | matched)
+    missing_in_report = led.filter(candidate & ~ledger_done)
+    in_scope = candidate | ledger_done
 
+    # Each pair's flags from a few narrow columns gathered by row number (currencies as one shared Enum).
+    currencies = pl.Enum(
+        sorted(set(rep["currency"].drop_nulls().unique()) | set(led["currency"].drop_nulls().unique()))
+    )
+    line_side = rep.select(
+        pl.col("amount_minor").abs().gather(pairs["rid"]).alias("amount"),
+        pl.col("currency").cast(currencies).gather(pairs["rid"]).alias("currency"),
+        pl.col("record_type").is_in([RecordType.REFUND, RecordType.CHARGEBACK]).gather(pairs["rid"]).alias("reversal"),
+    )
+    ledger_side = led.select(
+        pl.col("amount_minor").gather(pairs["pos"]).alias("ledger_amount"),
+        pl.col("currency").cast(currencies).gather(pairs["pos"]).alias("ledger_currency"),
+        pl.col("status").is_in(FAILED_STATUSES).gather(pairs["pos"]).alias("failed"),
+        (~pl.col("status").is_in(REVERSED_DEPOSIT_STATUSES)).gather(pairs["pos"]).alias("not_reversed"),
+    )
     same_currency = pl.col("currency") == pl.col("ledger_currency")
-    amount = pl.col("amount_minor").abs()
-    own = pl.col("relation") == "own"
-    flags = pairs.with_columns(
+    own = pl.col("own")
+    flags = pl.concat([pairs, line_side, ledger_side], how="horizontal").select(
         currency_mismatch=~same_currency,
         amount_mismatch=same_currency
-        & pl.when(own).then(amount != pl.col("ledger_amount_minor")).otherwise(amount > pl.col("ledger_amount_minor")),
-        status_mismatch=pl.when(own)
-        .then(pl.col("ledger_status").is_in(FAILED_STATUSES))
-        .otherwise(
-            pl.col("record_type").is_in([RecordType.REFUND, RecordType.CHARGEBACK])
-            & ~pl.col("ledger_status").is_in(REVERSED_DEPOSIT_STATUSES)
-        ),
+        & pl.when(own)
+        .then(pl.col("amount") != pl.col("ledger_amount"))
+        .otherwise(pl.col("amount") > pl.col("ledger_amount")),
+        status_mismatch=pl.when(own).then(pl.col("failed")).otherwise(pl.col("reversal") & pl.col("not_reversed")),
     )
 
     def report_side(frame: pl.DataFrame, kind: DiscrepancyType, detail: pl.Expr) -> pl.DataFrame:
+        def column(name: str) -> pl.Expr:
+            return pl.col(name) if name in frame.columns else pl.lit(None)
+
         return frame.select(
             pl.lit(kind.value).alias("type"),
             pl.col("source_row").alias("report_row"),
             "record_type",
             "psp_reference",
             "merchant_reference",
-            (pl.col("ledger_reference") if "ledger_reference" in frame.columns else pl.lit(None, pl.String)).alias(
-                "ledger_reference"
-            ),
+            column("ledger_reference").alias("ledger_reference"),
             pl.col("currency").alias("report_currency"),
             pl.col("amount_minor").alias("report_amount_minor"),
-            (pl.col("ledger_currency") if "ledger_currency" in frame.columns else pl.lit(None, pl.String)).alias(
-                "ledger_currency"
-            ),
-            (pl.col("ledger_amount_minor") if "ledger_amount_minor" in frame.columns else pl.lit(None, pl.Int64)).alias(
-                "ledger_amount_minor"
-            ),
+            column("ledger_currency").alias("ledger_currency"),
+            column("ledger_amount_minor").alias("ledger_amount_minor"),
             pl.col("raw_status").alias("report_status"),
-            (pl.col("ledger_status") if "ledger_status" in frame.columns else pl.lit(None, pl.String)).alias(
-                "ledger_status"
-            ),
-            (pl.col("fee_minor") if "fee_minor" in frame.columns else pl.lit(None, pl.Int64)).alias("fee_minor"),
-            (pl.col("expected_fee_minor") if "expected_fee_minor" in frame.columns else pl.lit(None, pl.Int64)).alias(
-                "expected_fee_minor"
-            ),
+            column("ledger_status").alias("ledger_status"),
+            column("fee_minor").alias("fee_minor"),
+            column("expected_fee_minor").alias("expected_fee_minor"),
             detail.alias("detail"),
         ).cast(DISCREPANCY_COLUMNS)  # type: ignore[arg-type]
 
+    def flagged(name: str) -> pl.DataFrame:
+        return _pair_rows(rep, led, pairs.filter(flags[name]))
+
+    how = pl.format("matched by {} ({})", "stage", pl.when("own").then(pl.lit("own")).otherwise(pl.lit("parent")))
     parts = [
         report_side(
-            lines.filter(pl.col("duplicate")),
+            rep.filter(duplicate),
             DiscrepancyType.DUPLICATE_IN_REPORT,
             pl.lit("same booking appears earlier in the report"),
         ),
-        report_side(remaining, DiscrepancyType.MISSING_IN_LEDGER, pl.lit("no ledger transaction matches")),
+        report_side(rep.filter(remaining), DiscrepancyType.MISSING_IN_LEDGER, pl.lit("no ledger transaction matches")),
+        report_side(flagged("currency_mismatch"), DiscrepancyType.CURRENCY_MISMATCH, how),
+        report_side(flagged("amount_mismatch"), DiscrepancyType.AMOUNT_MISMATCH, how),
         report_side(
-            flags.filter("currency_mismatch"),
-            DiscrepancyType.CURRENCY_MISMATCH,
-            pl.format("matched by {} ({})", "stage", "relation"),
-        ),
-        report_side(
-            flags.filter("amount_mismatch"),
-            DiscrepancyType.AMOUNT_MISMATCH,
-            pl.format("matched by {} ({})", "stage", "relation"),
-        ),
-        report_side(
-            flags.filter("status_mismatch"),
+            flagged("status_mismatch"),
             DiscrepancyType.STATUS_MISMATCH,
             pl.format("{} in the report, {} in the ledger", "record_type", "ledger_status"),
         ),
@@ -360,21 +380,36 @@ def reconcile(
         ).cast(DISCREPANCY_COLUMNS),  # type: ignore[arg-type]
     ]
     if opts.fees is not None:
-        priced = rep.filter(
-            (pl.col("record_type") == RecordType.PAYMENT)
-            & pl.col("fee_minor").is_not_null()
-            & (pl.col("net_currency") == pl.col("currency"))
+        priced = rep.select("rid", "amount_minor", "currency", "method", "fee_minor").filter(
+            rep.select(
+                (pl.col("record_type") == RecordType.PAYMENT)
+                & pl.col("fee_minor").is_not_null()
+                & (pl.col("net_currency") == pl.col("currency"))
+            ).to_series()
         )
         priced = priced.with_columns(expected_fee_minor=opts.fees.expected(priced)).filter(
             pl.col("expected_fee_minor").is_not_null()
             & ((pl.col("fee_minor") - pl.col("expected_fee_minor")).abs() > opts.fees.tolerance_minor)
         )
-        parts.append(report_side(priced, DiscrepancyType.FEE_ANOMALY, pl.lit("fee differs from the contract schedule")))
-    discrepancies = pl.concat(parts).sort(["type", "report_row"], nulls_last=True)
+        anomalies = rep.select(pl.all().gather(priced["rid"])).with_columns(priced["expected_fee_minor"])
+        parts.append(
+            report_side(anomalies, DiscrepancyType.FEE_ANOMALY, pl.lit("fee differs from the contract schedule"))
+        )
+    discrepancies = pl.concat(parts).sort(["type", "report_row", "ledger_reference"], nulls_last=True)
 
-    report_totals = lines.group_by("currency").agg(pl.col("amount_minor").sum().alias("report_gross"))
+    report_totals = (
+        rep.select("currency", "amount_minor")
+        .filter(line)
+        .group_by("currency")
+        .agg(pl.col("amount_minor").sum().alias("report_gross"))
+    )
     sign = pl.when(pl.col("kind") == "deposit").then(1).otherwise(-1)
-    ledger_totals = scoped_ledger.group_by("currency").agg((pl.col("amount_minor") * sign).sum().alias("ledger_gross"))
+    ledger_totals = (
+        led.select("currency", (pl.col("amount_minor") * sign).alias("signed"))
+        .filter(in_scope)
+        .group_by("currency")
+        .agg(pl.col("signed").sum().alias("ledger_gross"))
+    )
     totals_frame = report_totals.join(ledger_totals, on="currency", how="full", coalesce=True).fill_null(0)
     totals = {
         str(row["currency"]): {
@@ -398,12 +433,17 @@ def reconcile(
     return ReconResult(
         psp=psp,
         report_rows=report.height,
-        ledger_rows=scoped_ledger.height,
+        ledger_rows=int(in_scope.sum()),
         matched=by_reference.height,
         matched_fuzzy=fuzzy.height,
         discrepancies=discrepancies,
         totals=totals,
         summarized=summarized,
         window=(date_from, date_to),
-        pairs=pairs,
+        pairs=pairs.select(
+            "rid",
+            led["lid"].gather(pairs["pos"]).alias("lid"),
+            "stage",
+            relation=pl.when("own").then(pl.lit("own")).otherwise(pl.lit("parent")),
+        ),
     )

@@ -20,6 +20,7 @@ from paydesk.reconciliation.parsers.base import (
     normalize_method,
     read_columns,
     read_header,
+    recase,
     require_header,
 )
 from paydesk.reconciliation.schema import RecordType, conform
@@ -71,10 +72,18 @@ SETTLEMENT_COLUMNS = (
 )  # fmt: skip
 
 
+SETTLEMENT_AMOUNTS = (
+    "Gross Debit (GC)", "Gross Credit (GC)", "Net Debit (NC)", "Net Credit (NC)", *FEE_COMPONENTS_NC,
+)  # fmt: skip
+SETTLEMENT_VOCABULARIES = (
+    "Payment Method", "TimeZone", "Type", "Gross Currency", "Net Currency", "Booking Date TimeZone",
+)  # fmt: skip
+
+
 def parse_settlement_details(path: str | Path, *, header: list[str]) -> pl.DataFrame:
     require_header(header, path, ("Type", "Gross Currency", "Net Currency", "Creation Date"))
-    raw = read_columns(path, SETTLEMENT_COLUMNS)
-    raw = raw.with_columns(pl.col("Gross Currency").str.to_uppercase(), pl.col("Net Currency").str.to_uppercase())
+    raw = read_columns(path, SETTLEMENT_COLUMNS, vocabularies=SETTLEMENT_VOCABULARIES, unstripped=SETTLEMENT_AMOUNTS)
+    raw = recase(raw, upper=("Gross Currency", "Net Currency"))
     fee_outputs = tuple(f"fee_{i}" for i in range(len(FEE_COMPONENTS_NC)))
     raw = convert(
         raw,
@@ -100,6 +109,7 @@ def parse_settlement_details(path: str | Path, *, header: list[str]) -> pl.DataF
         )  # fmt: skip
         booked = pl.select(pl.coalesce(booking, created)).to_series()
     kind = record_type(raw["Type"])
+    raw = raw.with_columns(gross=_signed("gc", "gd"), net=_signed("nc", "nd"))
     out = raw.select(
         pl.lit("adyen").alias("psp"),
         pl.lit(kind).alias("record_type"),
@@ -110,13 +120,13 @@ def parse_settlement_details(path: str | Path, *, header: list[str]) -> pl.DataF
         .alias("modification_reference"),
         pl.col("Merchant Reference").alias("merchant_reference"),
         # Lines without a gross amount (fees, payouts, balance transfers) are booked in the settlement currency.
-        pl.coalesce(_signed("gc", "gd"), _signed("nc", "nd")).alias("amount_minor"),
-        pl.when(_signed("gc", "gd").is_not_null())
+        pl.coalesce("gross", "net").alias("amount_minor"),
+        pl.when(pl.col("gross").is_not_null())
         .then(pl.col("Gross Currency"))
         .otherwise(pl.col("Net Currency"))
         .alias("currency"),
         _sum_nullable(fee_outputs).alias("fee_minor"),
-        _signed("nc", "nd").alias("net_minor"),
+        pl.col("net").alias("net_minor"),
         pl.col("Net Currency").alias("net_currency"),
         pl.lit(booked).alias("booked_at"),
         pl.lit(normalize_method(raw["Payment Method"])).alias("method"),
@@ -133,10 +143,15 @@ ACCOUNTING_COLUMNS = (
 )  # fmt: skip
 
 
+ACCOUNTING_AMOUNTS = ("Main Amount", "Payable (SC)", *FEE_COMPONENTS_SC)
+ACCOUNTING_VOCABULARIES = ("Payment Method", "TimeZone", "Record Type", "Main Currency", "Settlement Currency")
+
+
 def parse_accounting(path: str | Path, *, header: list[str]) -> pl.DataFrame:
     require_header(header, path, ("Record Type", "Main Currency", "Main Amount", "Booking Date"))
-    raw = read_columns(path, ACCOUNTING_COLUMNS).with_columns(
-        pl.col("Main Currency").str.to_uppercase(), pl.col("Settlement Currency").str.to_uppercase()
+    raw = recase(
+        read_columns(path, ACCOUNTING_COLUMNS, vocabularies=ACCOUNTING_VOCABULARIES, unstripped=ACCOUNTING_AMOUNTS),
+        upper=("Main Currency", "Settlement Currency"),
     )
     fee_outputs = tuple(f"fee_{i}" for i in range(len(FEE_COMPONENTS_SC)))
     raw = convert(

@@ -36,12 +36,25 @@ def read_table(path: str | Path, *, separator: str = ",") -> pl.DataFrame:
     return frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
 
 
-def read_columns(path: str | Path, wanted: Iterable[str], *, separator: str = ",") -> pl.DataFrame:
+def read_columns(
+    path: str | Path,
+    wanted: Iterable[str],
+    *,
+    separator: str = ",",
+    vocabularies: Iterable[str] = (),
+    unstripped: Iterable[str] = (),
+) -> pl.DataFrame:
     """Only the ``wanted`` columns of a headed CSV (faster on wide reports), stripped with blanks as null.
 
     A wanted column the header lacks is an all-null column; ``source_row`` is added as in ``read_table``.
+    ``vocabularies`` names columns of few distinct values (types, statuses, currencies): they are checked for
+    blanks and padding once per distinct value instead of once per row. ``unstripped`` names columns whose reader
+    strips them itself where its strict pattern fails (amounts through ``amounts.convert``): only their empty
+    cells become null here.
     """
     names = list(dict.fromkeys(wanted))
+    few = set(vocabularies)
+    raw = set(unstripped)
     try:
         header = pl.read_csv(path, separator=separator, infer_schema=False, n_rows=0, encoding="utf8-lossy").columns
     except FileNotFoundError as exc:
@@ -68,8 +81,17 @@ def read_columns(path: str | Path, wanted: Iterable[str], *, separator: str = ",
     # Strip and blank-to-null only the columns that need it: most report columns are clean, and a million-row
     # string pass per column adds up.
     loaded = [name for name in names if name in present]
-    padded = frame.select([pl.col(n).str.contains(r"^\s|\s$").any().alias(n) for n in loaded]).row(0, named=True)
-    empty = frame.select([(pl.col(n) == "").any().alias(n) for n in loaded]).row(0, named=True)
+    many = [name for name in loaded if name not in few]
+    checks = frame.select(
+        [pl.col(n).str.contains(r"^\s|\s$").any().alias(f"padded {n}") for n in many if n not in raw]
+        + [(pl.col(n) == "").any().alias(f"empty {n}") for n in many]
+    ).row(0, named=True)
+    padded = {n: checks.get(f"padded {n}", False) for n in many}
+    empty = {n: checks[f"empty {n}"] for n in many}
+    for name in few & set(loaded):
+        distinct = frame[name].unique()
+        padded[name] = bool(distinct.str.contains(r"^\s|\s$").any())
+        empty[name] = bool((distinct == "").any())
 
     def clean(name: str) -> pl.Expr:
         if name not in present:
@@ -228,6 +250,20 @@ _METHODS: dict[str, str] = {
     **dict.fromkeys(["crypto", "btc", "usdt", "eth"], "crypto"),
     "sbp": "sbp",
 }
+
+
+def recase(frame: pl.DataFrame, *, lower: Iterable[str] = (), upper: Iterable[str] = ()) -> pl.DataFrame:
+    """Columns of few distinct values lower- or upper-cased, decided once per distinct value (most files already
+    write them in the expected case, and then nothing is rewritten)."""
+    changes = []
+    for names, upper_case in ((lower, False), (upper, True)):
+        for name in names:
+            distinct = frame[name].unique().drop_nulls()
+            cased = distinct.str.to_uppercase() if upper_case else distinct.str.to_lowercase()
+            mapping = {old: new for old, new in zip(distinct, cased, strict=True) if old != new}
+            if mapping:
+                changes.append(pl.col(name).replace(mapping))
+    return frame.with_columns(changes) if changes else frame
 
 
 def map_distinct(values: pl.Series, function: Callable[[str | None], str | None]) -> pl.Series:
