@@ -88,6 +88,7 @@ def test_missing_column_and_missing_file(tmp_path: Path) -> None:
         (ledger_row("D1", "P1", "1,00"), "row 2, column 'amount': invalid amount '1,00'"),
         (ledger_row("D1", "P1", "1.00", kind="deposti"), "row 2, column 'kind': unknown kind 'deposti'"),
         (ledger_row("D1", "P1", "1.00", status="paid"), "row 2, column 'status': status 'paid' is not a deposit"),
+        (ledger_row("D1", "P1", "1.00", status=" "), "row 2, column 'status': status None is not a deposit"),
         (ledger_row("D1", "P1", "1.00", created="yesterday"), "row 2, column 'created_at': cannot read time"),
         (ledger_row("", "P1", "1.00"), "row 2, column 'reference': reference is empty"),
     ],

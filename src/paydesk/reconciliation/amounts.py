@@ -83,8 +83,10 @@ def implied_decimals(values: pl.Series, places: int) -> pl.Series:
     ).to_series()
 
 
-def _exponents(frame: pl.DataFrame, currency_columns: set[str]) -> dict[str, int]:
+def _exponents(frame: pl.DataFrame, currency_columns: set[str]) -> tuple[dict[str, int], set[str]]:
+    """The exponent of every known currency in these columns, and the columns that also hold an unknown one."""
     exponents: dict[str, int] = {}
+    unknown: set[str] = set()
     for name in currency_columns:
         for code in frame[name].unique().to_list():
             if code is None or code in exponents:
@@ -92,8 +94,8 @@ def _exponents(frame: pl.DataFrame, currency_columns: set[str]) -> dict[str, int
             try:
                 exponents[code] = currency_exponent(code)
             except MoneyError:
-                continue  # refused below, only if an amount is actually in this currency
-    return exponents
+                unknown.add(name)  # refused below, only if an amount is actually in this currency
+    return exponents, unknown
 
 
 def convert(
@@ -116,17 +118,18 @@ def convert(
     rounded. A zero with no currency (Checkout.com fee-only lines) says nothing and becomes null. A refusal names
     the file, the row and the column, with ``money.parse_minor``'s own message for the value.
     """
-    exponents = _exponents(frame, {currency for _, currency in amounts.values()})
+    exponents, unknown = _exponents(frame, {currency for _, currency in amounts.values()})
     scales = sorted(set(exponents.values()), reverse=True)
     present = frame.select([pl.col(value).is_not_null().any().alias(out) for out, (value, _) in amounts.items()])
     blank = [out for out, any_value in present.row(0, named=True).items() if not any_value]
-    fast = _already_exact(frame, {out: amounts[out] for out in amounts if out not in blank}, exponents, scales)
+    usual = {out: amounts[out] for out in amounts if out not in blank and amounts[out][1] not in unknown}
+    fast = _already_exact(frame, usual, scales)
     if fast:
-        # Every value has at most its currency's decimals and fits: the decimal cast is exact. (Strict, so a value
-        # that somehow didn't parse raises instead of becoming null.)
+        # Every value has at most its currency's decimals and fits: the decimal cast is exact, and its integer is
+        # the amount in minor units. (Strict, so a value that somehow didn't parse raises instead of becoming null.)
         k = scales[0]
         frame = frame.with_columns(
-            [(pl.col(amounts[out][0]).cast(pl.Decimal(38, k)) * (10**k)).cast(pl.Int64).alias(out) for out in fast]
+            [pl.col(amounts[out][0]).cast(pl.Decimal(38, k)).to_physical().cast(pl.Int64).alias(out) for out in fast]
         )
     # Polars decimals do the digit work: a value read at 18 decimals equals itself read at the currency's exponent
     # only when nothing was cut off. (Decimal casts truncate, so that comparison is the no-rounding check.)
@@ -200,14 +203,13 @@ def convert(
     return work.drop(temporary).with_columns([pl.lit(None, pl.Int64).alias(out) for out in blank])
 
 
-def _already_exact(
-    frame: pl.DataFrame, amounts: dict[str, tuple[str, str]], exponents: dict[str, int], scales: list[int]
-) -> list[str]:
+def _already_exact(frame: pl.DataFrame, amounts: dict[str, tuple[str, str]], scales: list[int]) -> list[str]:
     """The outputs whose every value is a plain decimal with at most its currency's decimals, that fits int64.
 
     That is the usual report, and it needs one pattern check and one cast. It applies when every currency of the
-    file has the same exponent; a value with trailing zeros beyond it (``"1.230"`` in EUR), a blank currency or
-    an unknown one sends the whole column through the general conversion, which decides and names the row.
+    file has the same exponent (``amounts`` holds only columns whose currencies are all known); a value with
+    trailing zeros beyond it (``"1.230"`` in EUR) or without a currency sends the whole column through the
+    general conversion, which decides and names the row.
     """
     if len(scales) != 1 or not amounts or scales[0] >= _MAX_DIGITS:
         return []
@@ -217,13 +219,9 @@ def _already_exact(
         if k
         else rf"^-?[0-9]{{1,{_MAX_DIGITS}}}$"
     )
-    codes = pl.Series(list(exponents), dtype=pl.String)
     slow = frame.select(
         [
-            (
-                pl.col(value).is_not_null()
-                & ~(pl.col(value).str.contains(exact) & pl.col(currency).is_in(codes.implode())).fill_null(False)
-            )
+            (pl.col(value).is_not_null() & (pl.col(currency).is_null() | ~pl.col(value).str.contains(exact)))
             .any()
             .alias(out)
             for out, (value, currency) in amounts.items()

@@ -16,7 +16,7 @@ import polars as pl
 
 from paydesk.reconciliation.amounts import blank_to_null, convert
 from paydesk.reconciliation.errors import ReportError
-from paydesk.reconciliation.parsers.base import read_columns, read_header, recase, require_header
+from paydesk.reconciliation.parsers.base import read_columns, read_header, require_header
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -25,8 +25,6 @@ LEDGER_COLUMNS = (
     "reference", "kind", "status", "player_id", "amount", "currency", "psp", "psp_reference", "method",
     "created_at", "updated_at",
 )  # fmt: skip
-# Columns of a few distinct values each.
-VOCABULARIES = ("kind", "status", "currency", "psp", "method")
 LEDGER_SCHEMA: dict[str, pl.DataType] = {
     "reference": pl.String(),
     "kind": pl.String(),
@@ -111,12 +109,12 @@ def _may_repeat(values: pl.Series) -> bool:
 def read_ledger_csv(path: str | Path) -> pl.DataFrame:
     header = read_header(path)
     require_header(header, path, ("reference", "kind", "status", "amount", "currency", "created_at"))
-    raw = recase(
-        read_columns(
-            path, LEDGER_COLUMNS, vocabularies=VOCABULARIES, unstripped=("amount", "created_at", "updated_at")
-        ),
+    raw = read_columns(
+        path,
+        LEDGER_COLUMNS,
         lower=("kind", "status", "psp", "method"),
         upper=("currency",),
+        unstripped=("amount", "created_at", "updated_at"),
     )
     rows = raw["source_row"]
     reference = raw["reference"]
@@ -138,8 +136,11 @@ def read_ledger_csv(path: str | Path) -> pl.DataFrame:
             row=rows[index],
             column="kind",
         )
-    pairs = [f"{kind}:{status}" for kind, statuses in allowed.items() for status in statuses]
-    bad_status = ~(raw["kind"] + ":" + raw["status"].fill_null("")).is_in(pairs)
+    fits = [
+        (pl.col("kind") == kind) & pl.col("status").is_in(statuses).fill_null(False)
+        for kind, statuses in allowed.items()
+    ]
+    bad_status = raw.select(~pl.any_horizontal(fits)).to_series()
     if bad_status.any():
         index = bad_status.arg_true()[0]
         kind, status = raw["kind"][index], raw["status"][index]

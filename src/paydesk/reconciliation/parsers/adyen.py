@@ -20,7 +20,6 @@ from paydesk.reconciliation.parsers.base import (
     normalize_method,
     read_columns,
     read_header,
-    recase,
     require_header,
 )
 from paydesk.reconciliation.schema import RecordType, conform
@@ -75,15 +74,17 @@ SETTLEMENT_COLUMNS = (
 SETTLEMENT_AMOUNTS = (
     "Gross Debit (GC)", "Gross Credit (GC)", "Net Debit (NC)", "Net Credit (NC)", *FEE_COMPONENTS_NC,
 )  # fmt: skip
-SETTLEMENT_VOCABULARIES = (
-    "Payment Method", "TimeZone", "Type", "Gross Currency", "Net Currency", "Booking Date TimeZone",
-)  # fmt: skip
 
 
 def parse_settlement_details(path: str | Path, *, header: list[str]) -> pl.DataFrame:
     require_header(header, path, ("Type", "Gross Currency", "Net Currency", "Creation Date"))
-    raw = read_columns(path, SETTLEMENT_COLUMNS, vocabularies=SETTLEMENT_VOCABULARIES, unstripped=SETTLEMENT_AMOUNTS)
-    raw = recase(raw, upper=("Gross Currency", "Net Currency"))
+    raw = read_columns(
+        path,
+        SETTLEMENT_COLUMNS,
+        vocabularies=("Payment Method", "TimeZone", "Type", "Booking Date TimeZone"),
+        upper=("Gross Currency", "Net Currency"),
+        unstripped=SETTLEMENT_AMOUNTS,
+    )
     fee_outputs = tuple(f"fee_{i}" for i in range(len(FEE_COMPONENTS_NC)))
     raw = convert(
         raw,
@@ -144,14 +145,16 @@ ACCOUNTING_COLUMNS = (
 
 
 ACCOUNTING_AMOUNTS = ("Main Amount", "Payable (SC)", *FEE_COMPONENTS_SC)
-ACCOUNTING_VOCABULARIES = ("Payment Method", "TimeZone", "Record Type", "Main Currency", "Settlement Currency")
 
 
 def parse_accounting(path: str | Path, *, header: list[str]) -> pl.DataFrame:
     require_header(header, path, ("Record Type", "Main Currency", "Main Amount", "Booking Date"))
-    raw = recase(
-        read_columns(path, ACCOUNTING_COLUMNS, vocabularies=ACCOUNTING_VOCABULARIES, unstripped=ACCOUNTING_AMOUNTS),
+    raw = read_columns(
+        path,
+        ACCOUNTING_COLUMNS,
+        vocabularies=("Payment Method", "TimeZone", "Record Type"),
         upper=("Main Currency", "Settlement Currency"),
+        unstripped=ACCOUNTING_AMOUNTS,
     )
     fee_outputs = tuple(f"fee_{i}" for i in range(len(FEE_COMPONENTS_SC)))
     raw = convert(

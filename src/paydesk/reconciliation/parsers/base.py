@@ -42,18 +42,20 @@ def read_columns(
     *,
     separator: str = ",",
     vocabularies: Iterable[str] = (),
+    lower: Iterable[str] = (),
+    upper: Iterable[str] = (),
     unstripped: Iterable[str] = (),
 ) -> pl.DataFrame:
     """Only the ``wanted`` columns of a headed CSV (faster on wide reports), stripped with blanks as null.
 
     A wanted column the header lacks is an all-null column; ``source_row`` is added as in ``read_table``.
-    ``vocabularies`` names columns of few distinct values (types, statuses, currencies): they are checked for
-    blanks and padding once per distinct value instead of once per row. ``unstripped`` names columns whose reader
-    strips them itself where its strict pattern fails (amounts through ``amounts.convert``): only their empty
-    cells become null here.
+    ``vocabularies`` names columns of few distinct values (types, statuses, currencies): they are cleaned once per
+    distinct value instead of once per row, and so are the columns named in ``lower`` and ``upper``, which are
+    lower- or upper-cased as well. ``unstripped`` names columns whose reader strips them itself where its strict
+    pattern fails (amounts through ``amounts.convert``): only their empty cells become null here.
     """
     names = list(dict.fromkeys(wanted))
-    few = set(vocabularies)
+    cases = {**dict.fromkeys(vocabularies), **dict.fromkeys(lower, "lower"), **dict.fromkeys(upper, "upper")}
     raw = set(unstripped)
     try:
         header = pl.read_csv(path, separator=separator, infer_schema=False, n_rows=0, encoding="utf8-lossy").columns
@@ -81,21 +83,21 @@ def read_columns(
     # Strip and blank-to-null only the columns that need it: most report columns are clean, and a million-row
     # string pass per column adds up.
     loaded = [name for name in names if name in present]
-    many = [name for name in loaded if name not in few]
+    many = [name for name in loaded if name not in cases]
     checks = frame.select(
         [pl.col(n).str.contains(r"^\s|\s$").any().alias(f"padded {n}") for n in many if n not in raw]
         + [(pl.col(n) == "").any().alias(f"empty {n}") for n in many]
     ).row(0, named=True)
     padded = {n: checks.get(f"padded {n}", False) for n in many}
     empty = {n: checks[f"empty {n}"] for n in many}
-    for name in few & set(loaded):
-        distinct = frame[name].unique()
-        padded[name] = bool(distinct.str.contains(r"^\s|\s$").any())
-        empty[name] = bool((distinct == "").any())
+    vocabulary = {name: _vocabulary(frame[name], cases[name]) for name in loaded if name in cases}
 
     def clean(name: str) -> pl.Expr:
         if name not in present:
             return pl.lit(None, pl.String).alias(name)
+        if name in vocabulary:
+            mapping = vocabulary[name]
+            return pl.col(name).replace(mapping).alias(name) if mapping else pl.col(name)
         if padded[name]:
             return blank_to_null(pl.col(name)).alias(name)
         if empty[name]:
@@ -107,6 +109,15 @@ def read_columns(
         .with_row_index("source_row", offset=2)
         .with_columns(pl.col("source_row").cast(pl.Int64))
     )
+
+
+def _vocabulary(values: pl.Series, case: str | None) -> dict[str, str | None]:
+    """How each distinct value of a column of few values changes: stripped, blank to null, re-cased."""
+    distinct = values.unique().drop_nulls()
+    cleaned = pl.select(blank_to_null(pl.lit(distinct))).to_series()
+    if case is not None:
+        cleaned = cleaned.str.to_lowercase() if case == "lower" else cleaned.str.to_uppercase()
+    return {old: new for old, new in zip(distinct, cleaned, strict=True) if old != new}
 
 
 def read_records(path: str | Path, *, separator: str = ",") -> Iterator[tuple[int, list[str]]]:
@@ -250,20 +261,6 @@ _METHODS: dict[str, str] = {
     **dict.fromkeys(["crypto", "btc", "usdt", "eth"], "crypto"),
     "sbp": "sbp",
 }
-
-
-def recase(frame: pl.DataFrame, *, lower: Iterable[str] = (), upper: Iterable[str] = ()) -> pl.DataFrame:
-    """Columns of few distinct values lower- or upper-cased, decided once per distinct value (most files already
-    write them in the expected case, and then nothing is rewritten)."""
-    changes = []
-    for names, upper_case in ((lower, False), (upper, True)):
-        for name in names:
-            distinct = frame[name].unique().drop_nulls()
-            cased = distinct.str.to_uppercase() if upper_case else distinct.str.to_lowercase()
-            mapping = {old: new for old, new in zip(distinct, cased, strict=True) if old != new}
-            if mapping:
-                changes.append(pl.col(name).replace(mapping))
-    return frame.with_columns(changes) if changes else frame
 
 
 def map_distinct(values: pl.Series, function: Callable[[str | None], str | None]) -> pl.Series:
