@@ -316,3 +316,10 @@ def test_report_amounts_padded_or_with_trailing_zeros_stay_exact(tmp_path: Path)
         f"{padded}, row 3, column 'Gross Credit (GC)': amount '5.555' has more decimal places than EUR allows (2); "
         "refusing to round"
     )
+
+
+def test_report_with_bytes_that_are_not_utf8_is_still_read(tmp_path: Path) -> None:
+    path = write_adyen(tmp_path / "r.csv", [adyen_line("P1", "D1", "10.00"), adyen_line("P2", "Dx", "2.50")])
+    path.write_bytes(path.read_bytes().replace(b",Dx,", b",D\xfc,"))  # Latin-1 "ü" in a UTF-8 file
+    frame = parse_report("adyen", path)
+    assert frame.select("merchant_reference", "amount_minor").rows() == [("D1", 1000), ("D\ufffd", 250)]

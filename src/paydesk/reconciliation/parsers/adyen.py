@@ -51,14 +51,23 @@ def record_type(raw: pl.Series) -> pl.Series:
     return map_distinct(raw, _record_type_of).alias("record_type")
 
 
-def _sum_nullable(names: tuple[str, ...]) -> pl.Expr:
-    """Sum treating null as 0, but null when every part is null."""
-    return pl.when(pl.any_horizontal([pl.col(n).is_not_null() for n in names])).then(
-        pl.sum_horizontal([pl.col(n).fill_null(0) for n in names])
+def _sum_nullable(frame: pl.DataFrame, names: tuple[str, ...]) -> pl.Expr:
+    """Sum treating null as 0, but null when every part is null. (A part null throughout changes neither, and is
+    left out: most reports fill one or two of the fee columns.)"""
+    parts = [n for n in names if frame[n].null_count() < frame.height]
+    if len(parts) <= 1:
+        return pl.col(parts[0]) if parts else pl.lit(None, pl.Int64)
+    return pl.when(pl.any_horizontal([pl.col(n).is_not_null() for n in parts])).then(
+        pl.sum_horizontal([pl.col(n).fill_null(0) for n in parts])
     )
 
 
-def _signed(credit: str, debit: str) -> pl.Expr:
+def _signed(frame: pl.DataFrame, credit: str, debit: str) -> pl.Expr:
+    """Credit minus debit, null when both are; just the one column when the other is null throughout."""
+    if frame[debit].null_count() == frame.height:
+        return pl.col(credit)
+    if frame[credit].null_count() == frame.height:
+        return -pl.col(debit)
     return pl.when(pl.col(credit).is_not_null() | pl.col(debit).is_not_null()).then(
         pl.col(credit).fill_null(0) - pl.col(debit).fill_null(0)
     )
@@ -110,7 +119,7 @@ def parse_settlement_details(path: str | Path, *, header: list[str]) -> pl.DataF
         )  # fmt: skip
         booked = pl.select(pl.coalesce(booking, created)).to_series()
     kind = record_type(raw["Type"])
-    raw = raw.with_columns(gross=_signed("gc", "gd"), net=_signed("nc", "nd"))
+    raw = raw.with_columns(gross=_signed(raw, "gc", "gd"), net=_signed(raw, "nc", "nd"))
     out = raw.select(
         pl.lit("adyen").alias("psp"),
         pl.lit(kind).alias("record_type"),
@@ -126,7 +135,7 @@ def parse_settlement_details(path: str | Path, *, header: list[str]) -> pl.DataF
         .then(pl.col("Gross Currency"))
         .otherwise(pl.col("Net Currency"))
         .alias("currency"),
-        _sum_nullable(fee_outputs).alias("fee_minor"),
+        _sum_nullable(raw, fee_outputs).alias("fee_minor"),
         pl.col("net").alias("net_minor"),
         pl.col("Net Currency").alias("net_currency"),
         pl.lit(booked).alias("booked_at"),
@@ -180,7 +189,7 @@ def parse_accounting(path: str | Path, *, header: list[str]) -> pl.DataFrame:
         pl.col("Merchant Reference").alias("merchant_reference"),
         pl.when(outgoing).then(-pl.col("main").abs()).otherwise(pl.col("main")).alias("amount_minor"),
         pl.col("Main Currency").alias("currency"),
-        _sum_nullable(fee_outputs).alias("fee_minor"),
+        _sum_nullable(raw, fee_outputs).alias("fee_minor"),
         pl.col("payable").alias("net_minor"),
         pl.col("Settlement Currency").alias("net_currency"),
         pl.lit(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -20,20 +21,23 @@ from paydesk.reconciliation.errors import ReportError
 def read_table(path: str | Path, *, separator: str = ",") -> pl.DataFrame:
     """A headed CSV as string columns plus ``source_row``. Duplicate header names get a ``_duplicated_N`` suffix."""
     try:
-        frame = pl.read_csv(
-            path,
-            separator=separator,
-            infer_schema=False,
-            encoding="utf8-lossy",
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-        )
+        frame = _read_text_csv(path, separator=separator, raise_if_empty=False)
     except FileNotFoundError as exc:
         raise ReportError(path, "file not found") from exc
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
     frame = frame.rename({name: name.lstrip("\ufeff").strip() for name in frame.columns})
     return frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+
+
+def _read_text_csv(path: str | Path, **options: Any) -> pl.DataFrame:
+    """Every column as text. Bytes that aren't UTF-8 become U+FFFD; a file that is valid UTF-8 (nearly all) is read
+    in strict mode first, which skips the lossy decoder's extra pass."""
+    kwargs = {"infer_schema": False, "truncate_ragged_lines": True, **options}
+    try:
+        return pl.read_csv(path, encoding="utf8", **kwargs)
+    except pl.exceptions.ComputeError:
+        return pl.read_csv(path, encoding="utf8-lossy", **kwargs)
 
 
 def read_columns(
@@ -69,14 +73,7 @@ def read_columns(
             [pl.lit(None, pl.String).alias(name) for name in names] + [pl.col("source_row")]
         )
     try:
-        frame = pl.read_csv(
-            path,
-            separator=separator,
-            infer_schema=False,
-            encoding="utf8-lossy",
-            truncate_ragged_lines=True,
-            columns=[present[name] for name in names if name in present],
-        )
+        frame = _read_text_csv(path, separator=separator, columns=[present[name] for name in names if name in present])
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
     frame = frame.rename({present[name]: name for name in names if name in present})
