@@ -295,7 +295,7 @@ def reconcile(
 
     # Each pair's flags from a few narrow columns gathered by row number (currencies as one shared Enum).
     currencies = pl.Enum(
-        sorted(set(rep["currency"].drop_nulls().unique()) | set(led["currency"].drop_nulls().unique()))
+        sorted(set(rep["currency"].unique().drop_nulls()) | set(led["currency"].unique().drop_nulls()))
     )
     line_side = rep.select(
         pl.col("amount_minor").abs().gather(pairs["rid"]).alias("amount"),
