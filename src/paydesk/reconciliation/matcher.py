@@ -23,6 +23,7 @@ Everything is whole-frame Polars work; no Python loop runs per row.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -198,6 +199,59 @@ def _pair_rows(rep: pl.DataFrame, led: pl.DataFrame, pairs: pl.DataFrame) -> pl.
     )
 
 
+@dataclass(frozen=True)
+class _ReportAlone:
+    fee_anomalies: pl.DataFrame | None
+    totals: pl.DataFrame
+    summarized: pl.DataFrame
+    booked: tuple[datetime | None, datetime | None]
+
+
+def _report_alone(rep: pl.DataFrame, fees: FeeSchedule | None) -> _ReportAlone:
+    """Fee anomalies (with a schedule), gross per currency of the matched lines, the summarized lines, and the first
+    and last booking of a matched line: everything that needs the report only."""
+    line = pl.col("record_type").is_in(MATCHED_TYPES)
+    anomalies = None
+    if fees is not None:
+        priced = rep.select("rid", "amount_minor", "currency", "method", "fee_minor").filter(
+            rep.select(
+                (pl.col("record_type") == RecordType.PAYMENT)
+                & pl.col("fee_minor").is_not_null()
+                & (pl.col("net_currency") == pl.col("currency"))
+            ).to_series()
+        )
+        priced = priced.with_columns(expected_fee_minor=fees.expected(priced)).filter(
+            pl.col("expected_fee_minor").is_not_null()
+            & ((pl.col("fee_minor") - pl.col("expected_fee_minor")).abs() > fees.tolerance_minor)
+        )
+        anomalies = rep.select(pl.all().gather(priced["rid"])).with_columns(priced["expected_fee_minor"])
+    totals = (
+        rep.select("currency", "amount_minor", line.alias("line"))
+        .filter("line")
+        .group_by("currency")
+        .agg(pl.col("amount_minor").sum().alias("report_gross"))
+    )
+    summarized = (
+        rep.filter(pl.col("record_type").is_in(SUMMARIZED_TYPES))
+        .group_by("record_type", "currency")
+        .agg(
+            pl.len().alias("lines"),
+            pl.col("amount_minor").sum().alias("amount_minor"),
+            pl.col("fee_minor").sum().alias("fee_minor"),
+            pl.col("net_minor").sum().alias("net_minor"),
+        )
+        .sort("record_type", "currency", nulls_last=True)
+    )
+    booked = rep.select(pl.col("booked_at").filter(line)).to_series()
+    first, last = booked.min(), booked.max()
+    return _ReportAlone(
+        fee_anomalies=anomalies,
+        totals=totals,
+        summarized=summarized,
+        booked=(first if isinstance(first, datetime) else None, last if isinstance(last, datetime) else None),
+    )
+
+
 def reconcile(
     report: pl.DataFrame,
     ledger: pl.DataFrame,
@@ -212,14 +266,30 @@ def reconcile(
     ``pairs``, ``rid`` and ``lid`` are row positions in ``report`` and ``ledger`` as given.
     """
     opts = options or MatchOptions()
-    code = (ledger_psp or psp).lower()
     # Work stays on row numbers: report rows by ``rid``, ledger rows of the PSP by ``pos``. Wide frames are only
     # filtered or gathered for what is reported (discrepancies, a handful of rows).
     rep = report.with_row_index("rid").with_columns(
         family=pl.col("record_type").replace_strict(TYPE_FAMILY, default=None, return_dtype=pl.String)
     )
+    # What reads the report alone (fees, its totals and summaries, its booking dates) is worked out beside the
+    # matching: Polars releases the GIL, so the two share the machine's cores.
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        alone = beside.submit(_report_alone, rep, opts.fees)
+        return _match(rep, ledger, alone, psp=psp, ledger_psp=(ledger_psp or psp).lower(), opts=opts)
+
+
+def _match(
+    rep: pl.DataFrame,
+    ledger: pl.DataFrame,
+    alone: Future[_ReportAlone],
+    *,
+    psp: str,
+    ledger_psp: str,
+    opts: MatchOptions,
+) -> ReconResult:
+    """The matching of ``reconcile``; ``alone`` brings what it needs from the report alone."""
     led = (
-        _keep(ledger.with_row_index("lid"), pl.col("psp") == code)
+        _keep(ledger.with_row_index("lid"), pl.col("psp") == ledger_psp)
         .with_row_index("pos")
         .with_columns(family=pl.col("kind").replace_strict(KIND_FAMILY, default=None, return_dtype=pl.String))
     )
@@ -275,10 +345,10 @@ def reconcile(
     pairs = pl.concat([by_reference, fuzzy])
 
     # Window of missing_in_report: --from/--to, else the report's first and last booking dates.
-    booked = rep.select(pl.col("booked_at").filter(line)).to_series()
-    first_booked, last_booked = booked.min(), booked.max()
-    date_from = opts.date_from or (first_booked.date() if isinstance(first_booked, datetime) else None)
-    date_to = opts.date_to or (last_booked.date() if isinstance(last_booked, datetime) else None)
+    report_only = alone.result()
+    first_booked, last_booked = report_only.booked
+    date_from = opts.date_from or (first_booked.date() if first_booked is not None else None)
+    date_to = opts.date_to or (last_booked.date() if last_booked is not None else None)
     moved = pl.lit(False)
     for kind, statuses in MONEY_MOVED.items():
         moved = moved | ((pl.col("kind") == kind) & pl.col("status").is_in(statuses))
@@ -379,30 +449,17 @@ def reconcile(
             ),
         ).cast(DISCREPANCY_COLUMNS),  # type: ignore[arg-type]
     ]
-    if opts.fees is not None:
-        priced = rep.select("rid", "amount_minor", "currency", "method", "fee_minor").filter(
-            rep.select(
-                (pl.col("record_type") == RecordType.PAYMENT)
-                & pl.col("fee_minor").is_not_null()
-                & (pl.col("net_currency") == pl.col("currency"))
-            ).to_series()
-        )
-        priced = priced.with_columns(expected_fee_minor=opts.fees.expected(priced)).filter(
-            pl.col("expected_fee_minor").is_not_null()
-            & ((pl.col("fee_minor") - pl.col("expected_fee_minor")).abs() > opts.fees.tolerance_minor)
-        )
-        anomalies = rep.select(pl.all().gather(priced["rid"])).with_columns(priced["expected_fee_minor"])
+    if report_only.fee_anomalies is not None:
         parts.append(
-            report_side(anomalies, DiscrepancyType.FEE_ANOMALY, pl.lit("fee differs from the contract schedule"))
+            report_side(
+                report_only.fee_anomalies,
+                DiscrepancyType.FEE_ANOMALY,
+                pl.lit("fee differs from the contract schedule"),
+            )
         )
     discrepancies = pl.concat(parts).sort(["type", "report_row", "ledger_reference"], nulls_last=True)
 
-    report_totals = (
-        rep.select("currency", "amount_minor")
-        .filter(line)
-        .group_by("currency")
-        .agg(pl.col("amount_minor").sum().alias("report_gross"))
-    )
+    report_totals = report_only.totals
     sign = pl.when(pl.col("kind") == "deposit").then(1).otherwise(-1)
     ledger_totals = (
         led.select("currency", (pl.col("amount_minor") * sign).alias("signed"))
@@ -419,26 +476,15 @@ def reconcile(
         }
         for row in totals_frame.filter(pl.col("currency").is_not_null()).iter_rows(named=True)
     }
-    summarized = (
-        rep.filter(pl.col("record_type").is_in(SUMMARIZED_TYPES))
-        .group_by("record_type", "currency")
-        .agg(
-            pl.len().alias("lines"),
-            pl.col("amount_minor").sum().alias("amount_minor"),
-            pl.col("fee_minor").sum().alias("fee_minor"),
-            pl.col("net_minor").sum().alias("net_minor"),
-        )
-        .sort("record_type", "currency", nulls_last=True)
-    )
     return ReconResult(
         psp=psp,
-        report_rows=report.height,
+        report_rows=rep.height,
         ledger_rows=int(in_scope.sum()),
         matched=by_reference.height,
         matched_fuzzy=fuzzy.height,
         discrepancies=discrepancies,
         totals=totals,
-        summarized=summarized,
+        summarized=report_only.summarized,
         window=(date_from, date_to),
         pairs=pairs.select(
             "rid",
