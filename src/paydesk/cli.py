@@ -232,6 +232,16 @@ def _usage_hint(exc: Exception) -> str:
     return f" (see `{path} --help`)" if path else " (see `paydesk --help`)"
 
 
+_exit_without_teardown = False
+
+
+def exit_without_teardown() -> None:
+    """For a command whose only leftovers are big in-memory frames (``reconcile`` file to file): when it ran as the
+    console script and succeeded, end the process without freeing them (measured: ~0.1 s for a gigabyte)."""
+    global _exit_without_teardown
+    _exit_without_teardown = True
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn every failure into one line on stderr."""
     args = sys.argv[1:] if argv is None else argv
@@ -267,6 +277,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     if isinstance(result, int) and result:
         sys.exit(result)
+    if argv is None and _exit_without_teardown:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _first_line(text: str) -> str:

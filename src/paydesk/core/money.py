@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -30,13 +31,12 @@ class CurrencyMismatch(MoneyError):
 
 @cache
 def _crypto_exponents() -> dict[str, int]:
-    from django.conf import settings
-
-    # File-to-file tools (``paydesk reconcile --ledger``) run without Django configured: fall back to the
-    # environment, then to the default crypto exponents, instead of importing the settings module.
+    # File-to-file tools (``paydesk reconcile --ledger``) run without Django: fall back to the environment, then to
+    # the default crypto exponents, without importing Django at all (35 ms of a 2.4 s command).
     raw: str = os.environ.get("PAYDESK_CRYPTO_CURRENCIES", "BTC=8,USDT=6,ETH=9")
-    if settings.configured:
-        raw = getattr(settings, "PAYDESK_CRYPTO_CURRENCIES", raw)
+    conf = sys.modules.get("django.conf")
+    if conf is not None and conf.settings.configured:
+        raw = getattr(conf.settings, "PAYDESK_CRYPTO_CURRENCIES", raw)
     result: dict[str, int] = {}
     for item in raw.split(","):
         code, _, exponent = item.strip().partition("=")

@@ -57,7 +57,7 @@ def reconcile_command(
 
     from rich.console import Console
 
-    from paydesk.cli import CliError
+    from paydesk.cli import CliError, exit_without_teardown
     from paydesk.reconciliation.parsers import PSPS
 
     if psp not in PSPS:
@@ -92,6 +92,7 @@ def reconcile_command(
             ledger_frame = ledger_job.result()
         with console.status("matching"):
             result = reconcile(frame, ledger_frame, psp=psp, ledger_psp=code, options=options)
+        exit_without_teardown()
     else:
         from paydesk.cli import _check_database, _setup_django
 
