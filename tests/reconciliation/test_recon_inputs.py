@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paydesk.core.money import MoneyError, parse_minor
-from paydesk.reconciliation.amounts import to_minor
+from paydesk.reconciliation.amounts import convert, to_minor
 from paydesk.reconciliation.errors import ReportError
 from paydesk.reconciliation.fees import load_fees
 from paydesk.reconciliation.ledger import read_ledger_csv
@@ -323,3 +323,19 @@ def test_report_with_bytes_that_are_not_utf8_is_still_read(tmp_path: Path) -> No
     path.write_bytes(path.read_bytes().replace(b",Dx,", b",D\xfc,"))  # Latin-1 "ü" in a UTF-8 file
     frame = parse_report("adyen", path)
     assert frame.select("merchant_reference", "amount_minor").rows() == [("D1", 1000), ("D\ufffd", 250)]
+
+
+@pytest.mark.parametrize("value", ["1" * 36, "1" * 36 + ".5", "-" + "9" * 37])
+@pytest.mark.parametrize("currencies", [["EUR"], ["EUR", "EUR", "JPY"]])
+def test_an_amount_too_big_for_a_decimal_is_refused_by_name(value: str, currencies: list[str]) -> None:
+    """36–38 digits fit Polars' Decimal(38, k) but not its product with 10**k: refused like any oversized amount."""
+    frame = pl.DataFrame(
+        {"source_row": [2, 3, 4][: len(currencies)], "amount": [value] * len(currencies), "currency": currencies}
+    )
+
+    with pytest.raises(ReportError) as raised:
+        convert(frame, {"amount_minor": ("amount", "currency")}, path="settlement.csv")
+
+    assert str(raised.value) == (
+        f"settlement.csv, row 2, column 'amount': amount {value!r} is too large (more than 18 digits)"
+    )

@@ -151,12 +151,14 @@ def convert(
         exact: pl.Expr = pl.lit(False)
         scales = sorted(set(exponents.values()), reverse=True)
         for k in scales:
+            # The decimal's integer is the amount in minor units; casting it (not multiplying) turns a value too big
+            # for Int64 into null, refused below by name, instead of a Decimal overflow error.
             narrow = v.cast(pl.Decimal(38, k), strict=False)
             if len(scales) == 1:  # one exponent for every currency here (the usual case): no per-row branch
-                minor = (narrow * (10**k)).cast(pl.Int64, strict=False)
+                minor = narrow.to_physical().cast(pl.Int64, strict=False)
                 exact = narrow == v.cast(wide, strict=False)
                 break
-            minor = pl.when(e == k).then((narrow * (10**k)).cast(pl.Int64, strict=False)).otherwise(minor)
+            minor = pl.when(e == k).then(narrow.to_physical().cast(pl.Int64, strict=False)).otherwise(minor)
             exact = pl.when(e == k).then(narrow == v.cast(wide, strict=False)).otherwise(exact)
         steps[1] += [minor.alias(out), exact.alias(f"{out}__x"), v.str.contains(_PLAIN).alias(f"{out}__ok")]
         steps[2] += [
