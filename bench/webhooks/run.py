@@ -231,6 +231,7 @@ class PhaseResult:
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
     server_cpu: float = 0.0
+    reconnects: int = 0
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies)
@@ -249,6 +250,7 @@ class PhaseResult:
             "p99_ms": pct(0.99),
             "mean_ms": round(statistics.fmean(lat) * 1000, 2) if lat else float("nan"),
             "server_cpu_ms_per_accepted": round(self.server_cpu * 1000 / self.ok, 2) if self.ok else float("nan"),
+            "reconnects": self.reconnects,
         }
 
 
@@ -327,10 +329,21 @@ async def open_loop(port: int, name: str, source: Requests, rate: float, seconds
     pending: set[asyncio.Task[None]] = set()
 
     async def one(scheduled: float, item: tuple[str, bytes, dict[str, str]]) -> None:
+        reused = bool(idle)
         conn = idle.pop() if idle else await Connection.open(port)
         path, body, headers = item
         try:
-            status, _ = await conn.post(path, body, headers)
+            try:
+                status, _ = await conn.post(path, body, headers)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                if not reused:
+                    raise
+                # The server closes keep-alive connections idle for 5 s (uvicorn's default); like any HTTP client
+                # with a pool, retry once on a fresh connection. The latency still counts from the schedule.
+                conn.close()
+                result.reconnects += 1
+                conn = await Connection.open(port)
+                status, _ = await conn.post(path, body, headers)
         except (ConnectionError, asyncio.IncompleteReadError):
             result.errors[0] = result.errors.get(0, 0) + 1
             return
