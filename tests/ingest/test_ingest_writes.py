@@ -11,6 +11,7 @@ from django.db import connection
 from paydesk.payments import ingest
 from paydesk.payments.ingest import transactions_ingest
 from paydesk.payments.models import PaymentMethod, Player, Psp, Transaction, TransactionEvent
+from tests.ingest.helpers import row
 
 pytestmark = pytest.mark.django_db
 
@@ -18,23 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def stripe_psp(db: None) -> Psp:
     return Psp.objects.create(code="stripe", name="Stripe", adapter="stripe")
-
-
-def row(reference: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "reference": reference,
-        "kind": "deposit",
-        "status": "credited",
-        "player_id": "P-1",
-        "amount": "150.00",
-        "currency": "EUR",
-        "psp": "stripe",
-        "psp_reference": f"pi_{reference}",
-        "method": "card",
-        "created_at": "2026-05-01T12:00:00Z",
-        "updated_at": "2026-05-01T12:01:00Z",
-        **fields,
-    }
 
 
 def test_each_new_row_is_written_whole_with_its_own_timeline_event(stripe_psp: Psp) -> None:

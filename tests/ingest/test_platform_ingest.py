@@ -17,6 +17,7 @@ from paydesk.core.tokens import api_token_issue
 from paydesk.integrations.psp import signing
 from paydesk.payments.enums import WebhookEventStatus
 from paydesk.payments.models import PaymentMethod, Player, Psp, Transaction, TransactionEvent, WebhookEvent
+from tests.ingest.helpers import row
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/platform/transactions"
@@ -27,23 +28,6 @@ def token_for(role: str) -> str:
     user = User.objects.create_user(username=f"{role}-bot")
     user.groups.add(Group.objects.get(name=role))
     return api_token_issue(user=user, name="ingest")
-
-
-def row(reference: str, **fields: Any) -> dict[str, Any]:
-    base = {
-        "reference": reference,
-        "kind": "deposit",
-        "status": "credited",
-        "player_id": "P-1",
-        "amount": "150.00",
-        "currency": "EUR",
-        "psp": "stripe",
-        "psp_reference": f"pi_{reference}",
-        "method": "card",
-        "created_at": "2026-05-01T12:00:00Z",
-        "updated_at": "2026-05-01T12:01:00Z",
-    }
-    return {**base, **fields}
 
 
 def post(client: Client, token: str, rows: list[Any]) -> Any:

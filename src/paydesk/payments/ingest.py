@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -509,36 +509,48 @@ def _copy_transactions(
     psp_ids: dict[str, int | None] = {code: psp.pk for code, psp in psps.items()}
     psp_ids[""] = None
     chargeback, stage = Kind.CHARGEBACK, str(ChargebackStage.CHARGEBACK)
-    # wrap_database_errors: a unique violation from COPY (a concurrent import) must be Django's IntegrityError, which
-    # _ingest_chunk answers by starting the chunk again.
+    _copy_binary(
+        Transaction._meta.db_table,
+        _TRANSACTION_COLUMNS,
+        _TRANSACTION_TYPES,
+        (
+            (
+                pk,
+                r.reference,
+                r.kind,
+                r.status,
+                "",
+                stage if r.kind == chargeback else "",
+                r.amount_minor,
+                r.currency,
+                players[r.player_id],
+                methods[players[r.player_id], r.method] if r.method else None,
+                psp_ids[r.psp],
+                r.psp_reference,
+                r.created_at,
+                r.updated_at,
+                r.updated_at,
+                "{}",
+            )
+            for pk, r in zip(ids, rows, strict=True)
+        ),
+    )
+
+
+def _copy_binary(table: str, columns: str, types: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Binary ``COPY`` of ``rows`` into ``table``; jsonb columns take JSON text (``_JsonbTextDumper``).
+
+    wrap_database_errors: a unique violation from COPY (a concurrent import) must be Django's IntegrityError, which
+    ``_ingest_chunk`` answers by starting the chunk again.
+    """
     with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
         raw.adapters.register_dumper(None, _JsonbTextDumper)
-        with raw.copy(f"COPY {Transaction._meta.db_table} ({_TRANSACTION_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_TRANSACTION_TYPES)
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
             write = copy.write_row
-            for pk, r in zip(ids, rows, strict=True):
-                player = players[r.player_id]
-                write(
-                    (
-                        pk,
-                        r.reference,
-                        r.kind,
-                        r.status,
-                        "",
-                        stage if r.kind == chargeback else "",
-                        r.amount_minor,
-                        r.currency,
-                        player,
-                        methods[player, r.method] if r.method else None,
-                        psp_ids[r.psp],
-                        r.psp_reference,
-                        r.created_at,
-                        r.updated_at,
-                        r.updated_at,
-                        "{}",
-                    )
-                )
+            for row in rows:
+                write(row)
 
 
 def _write_events(values: list[tuple[Any, ...]]) -> None:
@@ -546,15 +558,12 @@ def _write_events(values: list[tuple[Any, ...]]) -> None:
     if not values:
         return
     if connection.vendor == "postgresql":
-        table = TransactionEvent._meta.db_table
-        with connection.cursor() as cursor, connection.wrap_database_errors:
-            raw = cursor.cursor
-            raw.adapters.register_dumper(None, _JsonbTextDumper)
-            with raw.copy(f"COPY {table} ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(_EVENT_TYPES)
-                write = copy.write_row
-                for v in values:
-                    write((*v[:10], "{}" if v[10] is None else json.dumps(v[10]), v[11]))
+        _copy_binary(
+            TransactionEvent._meta.db_table,
+            _EVENT_COLUMNS,
+            _EVENT_TYPES,
+            ((*v[:10], "{}" if v[10] is None else json.dumps(v[10]), v[11]) for v in values),
+        )
         return
     TransactionEvent.objects.bulk_create(
         [
