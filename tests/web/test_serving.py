@@ -2,10 +2,13 @@
 
 import asyncio
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from django.core.wsgi import get_wsgi_application
+from django.db import connections
 
 from paydesk.config import bridge
 from paydesk.config.bridge import DjangoBridge
@@ -47,16 +50,26 @@ def test_listening_socket_names_a_port_in_use() -> None:
         first.close()
 
 
-@pytest.mark.django_db
-def test_asgi_application_serves_a_django_view() -> None:
-    from paydesk.config.asgi import application
+def test_asgi_application_is_the_bridge_with_the_configured_threads() -> None:
+    from paydesk.config.asgi import HTTP_THREADS, application
 
-    async def main() -> httpx.Response:
-        transport = httpx.ASGITransport(app=application)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            return await client.get("/healthz")
+    assert isinstance(application, DjangoBridge)
+    assert application.executor._max_workers == HTTP_THREADS
 
-    response = asyncio.run(main())
+
+@pytest.fixture
+def django_app(db: None) -> Iterator[DjangoBridge]:
+    """Django behind the bridge, as ``config.asgi`` serves it, on one thread whose connection is closed after."""
+    app = DjangoBridge(get_wsgi_application(), threads=1)
+    yield app
+    # The pool thread opened its own database connection; left open, it blocks dropping the test database.
+    app.executor.submit(connections.close_all).result()
+    app.executor.shutdown()
+
+
+def test_asgi_application_serves_a_django_view(django_app: DjangoBridge) -> None:
+    response = _call(django_app, "GET", "/healthz")
+
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
 
@@ -122,22 +135,16 @@ def test_bridge_answers_500_when_the_handler_raises() -> None:
     assert response.text == "internal server error\n"
 
 
-@pytest.mark.django_db
-def test_asgi_application_passes_the_body_to_a_django_view() -> None:
-    from paydesk.config.asgi import application
-
-    response = _call(application, "POST", "/api/v1/webhooks/psp/no-such-psp", b'{"id": "evt_1"}')
+def test_asgi_application_passes_the_body_to_a_django_view(django_app: DjangoBridge) -> None:
+    response = _call(django_app, "POST", "/api/v1/webhooks/psp/no-such-psp", b'{"id": "evt_1"}')
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert "unknown PSP code 'no-such-psp'" in response.json()["detail"]
 
 
-@pytest.mark.django_db
-def test_asgi_application_sends_cookies_as_valid_header_values() -> None:
-    from paydesk.config.asgi import application
-
-    response = _call(application, "GET", "/login/")
+def test_asgi_application_sends_cookies_as_valid_header_values(django_app: DjangoBridge) -> None:
+    response = _call(django_app, "GET", "/login/")
 
     assert response.status_code == 200
     assert response.headers["set-cookie"].startswith("csrftoken=")
