@@ -1,4 +1,4 @@
-"""Admin: the audit log is visible to staff and editable by nobody."""
+"""Admin: the audit log is visible to staff and editable by nobody; ``ReadOnlyAdmin`` for every such view."""
 
 from typing import Any
 
@@ -8,12 +8,8 @@ from django.http import HttpRequest
 from paydesk.core.models import ApiToken, AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("seq", "occurred_at", "actor_label", "action", "object_type", "object_id")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_id", "actor_label", "action")
-    show_full_result_count = False
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Shown to staff, changed by nobody: for records that only services write (ledger, tickets, logs)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -23,6 +19,14 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "occurred_at", "actor_label", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "actor_label", "action")
+    show_full_result_count = False
 
 
 @admin.register(ApiToken)

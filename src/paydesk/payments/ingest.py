@@ -684,6 +684,9 @@ def _move(
             else:
                 result.errors.append(RowError(row.number, row.reference, "status", note))
             continue
+        # The move's timeline event in ``_EVENT_COLUMNS`` order: this part, then note, key, PSP status, applied,
+        # payload and actor, whether the move is applied or kept refused with its reason.
+        head = (known.id, row.updated_at, now, EventSource.PLATFORM, known.status, row.status)
         try:
             machine_for(known.kind).check(
                 reference=row.reference,
@@ -693,40 +696,10 @@ def _move(
             )
         except IllegalTransition as exc:
             logger.warning("rejected: %s [source=%s key=%s]", exc.message, EventSource.PLATFORM, key)
-            events.append(
-                (
-                    known.id,
-                    row.updated_at,
-                    now,
-                    EventSource.PLATFORM,
-                    known.status,
-                    row.status,
-                    exc.message,
-                    key,
-                    "",
-                    False,
-                    {"row": row.number},
-                    None,
-                )
-            )
+            events.append((*head, exc.message, key, "", False, {"row": row.number}, None))
             result.errors.append(RowError(row.number, row.reference, "status", exc.message))
             continue
-        events.append(
-            (
-                known.id,
-                row.updated_at,
-                now,
-                EventSource.PLATFORM,
-                known.status,
-                row.status,
-                "platform ledger import",
-                key,
-                "",
-                True,
-                None,
-                actor_id,
-            )
-        )
+        events.append((*head, "platform ledger import", key, "", True, None, actor_id))
         updates.append((known.id, row.status, row.updated_at))
         moves.append([row.reference, known.status, row.status])
     _write_events(events)

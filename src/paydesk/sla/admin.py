@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from paydesk.core.admin import ReadOnlyAdmin
 from paydesk.core.errors import ValidationError
 from paydesk.sla.calendar import CalendarSpec
 from paydesk.sla.models import BusinessCalendar, Holiday, SlaEvent, SlaPolicy, TeamSlaTarget
@@ -96,13 +97,7 @@ class TeamSlaTargetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(SlaEvent)
-class SlaEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SlaEventAdmin(ReadOnlyAdmin):
     list_display = ("occurred_at", "ticket", "metric", "kind", "due_at")
     list_filter = ("kind", "metric")
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

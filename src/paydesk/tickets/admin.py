@@ -8,18 +8,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from paydesk.core.admin import ReadOnlyAdmin
 from paydesk.tickets.models import AgentProfile, Incident, ResolutionCode, Tag, Team, Ticket
-
-
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Team)
@@ -47,7 +37,7 @@ class TagAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnly):
+class TicketAdmin(ReadOnlyAdmin):
     list_display = ("number", "subject", "status", "priority", "team", "assignee", "resolution_due_at")
     list_filter = ("status", "priority", "channel", "team")
     search_fields = ("number", "subject", "player__external_id")
@@ -55,5 +45,5 @@ class TicketAdmin(ReadOnly):
 
 
 @admin.register(Incident)
-class IncidentAdmin(ReadOnly):
+class IncidentAdmin(ReadOnlyAdmin):
     list_display = ("id", "title", "status", "created_at", "resolved_at")

@@ -61,13 +61,7 @@ def read_columns(
     names = list(dict.fromkeys(wanted))
     cases = {**dict.fromkeys(vocabularies), **dict.fromkeys(lower, "lower"), **dict.fromkeys(upper, "upper")}
     raw = set(unstripped)
-    try:
-        header = pl.read_csv(path, separator=separator, infer_schema=False, n_rows=0, encoding="utf8-lossy").columns
-    except FileNotFoundError as exc:
-        raise ReportError(path, "file not found") from exc
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-        raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
-    present = {raw.lstrip("\ufeff").strip(): raw for raw in header}
+    present = {_clean_name(raw): raw for raw in _raw_header(path, separator=separator)}
     if not any(name in present for name in names):
         return read_table(path, separator=separator).select(
             [pl.lit(None, pl.String).alias(name) for name in names] + [pl.col("source_row")]
@@ -136,13 +130,21 @@ def _first_line(exc: BaseException) -> str:
 
 
 def read_header(path: str | Path, *, separator: str = ",") -> list[str]:
+    """The column names of a headed CSV, without a byte-order mark or padding."""
+    return [_clean_name(name) for name in _raw_header(path, separator=separator)]
+
+
+def _raw_header(path: str | Path, *, separator: str) -> list[str]:
     try:
-        header = pl.read_csv(path, separator=separator, infer_schema=False, n_rows=0, encoding="utf8-lossy").columns
+        return pl.read_csv(path, separator=separator, infer_schema=False, n_rows=0, encoding="utf8-lossy").columns
     except FileNotFoundError as exc:
         raise ReportError(path, "file not found") from exc
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
-    return [name.lstrip("\ufeff").strip() for name in header]
+
+
+def _clean_name(name: str) -> str:
+    return name.lstrip("\ufeff").strip()
 
 
 def require_header(header: list[str], path: str | Path, columns: Iterable[str]) -> None:
