@@ -115,30 +115,23 @@ def _any_of(where: str, code: str, section: dict[str, Any], message: str) -> _Ru
 
 def _language(lang: str, data: dict[str, Any]) -> LanguageGuide:
     rules: list[_Rule] = []
-    jargon = _section(data, "jargon", lang)
-    for i, term in enumerate(jargon.get("terms") or []):
-        where = f"{lang}.jargon.terms[{i}]"
-        rules.append(
-            _Rule(
-                code="jargon",
-                severity=_severity(where, jargon.get("severity")),
-                pattern=_compile(where, term.get("pattern")),
-                suggestion=str(term.get("suggestion", "")),
-                message="internal jargon the player must not see",
+    # Lists of {pattern, suggestion} entries under one severity.
+    for section_name, items, code, message in (
+        ("jargon", "terms", "jargon", "internal jargon the player must not see"),
+        ("banned_phrases", "phrases", "banned-phrase", "a phrase the guide bans"),
+    ):
+        section = _section(data, section_name, lang)
+        for i, item in enumerate(section.get(items) or []):
+            where = f"{lang}.{section_name}.{items}[{i}]"
+            rules.append(
+                _Rule(
+                    code=code,
+                    severity=_severity(where, section.get("severity")),
+                    pattern=_compile(where, item.get("pattern")),
+                    suggestion=str(item.get("suggestion", "")),
+                    message=message,
+                )
             )
-        )
-    banned = _section(data, "banned_phrases", lang)
-    for i, phrase in enumerate(banned.get("phrases") or []):
-        where = f"{lang}.banned_phrases.phrases[{i}]"
-        rules.append(
-            _Rule(
-                code="banned-phrase",
-                severity=_severity(where, banned.get("severity")),
-                pattern=_compile(where, phrase.get("pattern")),
-                suggestion=str(phrase.get("suggestion", "")),
-                message="a phrase the guide bans",
-            )
-        )
     blame = _section(data, "blame", lang)
     for i, pattern in enumerate(blame.get("patterns") or []):
         where = f"{lang}.blame.patterns[{i}]"
