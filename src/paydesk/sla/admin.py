@@ -15,7 +15,7 @@ from paydesk.core.admin import ReadOnlyAdmin
 from paydesk.core.errors import ValidationError
 from paydesk.sla.calendar import CalendarSpec
 from paydesk.sla.models import BusinessCalendar, Holiday, SlaEvent, SlaPolicy, TeamSlaTarget
-from paydesk.sla.services import sla_calendar_save, sla_policy_create, sla_policy_update
+from paydesk.sla.services import POLICY_FIELDS, sla_calendar_save, sla_policy_create, sla_policy_update
 
 
 class HolidayInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -55,33 +55,14 @@ class BusinessCalendarAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         obj.pk = saved.pk
 
 
-_POLICY_FIELDS = (
-    "name",
-    "position",
-    "is_active",
-    "priorities",
-    "min_vip_level",
-    "channels",
-    "categories",
-    "regions",
-    "calendar",
-    "first_response_minutes",
-    "next_response_minutes",
-    "resolution_minutes",
-    "warn_at_percent",
-    "breach_bump_priority",
-    "breach_escalate_to",
-)
-
-
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("position", "name", "is_active", "first_response_minutes", "resolution_minutes", "calendar")
     list_display_links = ("name",)
-    fields = _POLICY_FIELDS
+    fields = POLICY_FIELDS
 
     def save_model(self, request: HttpRequest, obj: SlaPolicy, form: Any, change: bool) -> None:
-        values = {field: getattr(obj, field) for field in _POLICY_FIELDS}
+        values = {field: getattr(obj, field) for field in POLICY_FIELDS}
         try:
             if change:
                 sla_policy_update(policy_id=obj.pk, acting_user=request.user, **values)

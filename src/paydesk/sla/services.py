@@ -22,13 +22,16 @@ from paydesk.sla.selectors import active_policy_rules, team_rules
 if TYPE_CHECKING:
     from paydesk.tickets.models import Ticket
 
-# Fields whose change can move tickets between policies (all open tickets are recomputed) rather than only
-# change the targets of the tickets already on the policy.
-_SELECTION_FIELDS = frozenset(
-    {"position", "is_active", "priorities", "min_vip_level", "channels", "categories", "regions"}
-)
-_EDITABLE_FIELDS = _SELECTION_FIELDS | {
+# The fields of a policy that the services (and so the admin form, in this order) may set.
+POLICY_FIELDS = (
     "name",
+    "position",
+    "is_active",
+    "priorities",
+    "min_vip_level",
+    "channels",
+    "categories",
+    "regions",
     "calendar",
     "first_response_minutes",
     "next_response_minutes",
@@ -36,7 +39,13 @@ _EDITABLE_FIELDS = _SELECTION_FIELDS | {
     "warn_at_percent",
     "breach_bump_priority",
     "breach_escalate_to",
-}
+)
+_EDITABLE_FIELDS = frozenset(POLICY_FIELDS)
+# Fields whose change can move tickets between policies (all open tickets are recomputed) rather than only
+# change the targets of the tickets already on the policy.
+_SELECTION_FIELDS = frozenset(
+    {"position", "is_active", "priorities", "min_vip_level", "channels", "categories", "regions"}
+)
 
 
 def clock_inputs(ticket: Ticket) -> ClockInputs:
