@@ -10,7 +10,6 @@ set hands asyncio what it needs to turn on ``TCP_NODELAY``.
 from __future__ import annotations
 
 import socket
-from typing import Any
 
 APP = "paydesk.config.asgi:application"
 
@@ -30,13 +29,13 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(*, host: str, port: int, workers: int = 1, log_level: str = "info", **options: Any) -> None:
+def run_server(*, host: str, port: int, workers: int = 1) -> None:
     """Serve ``APP`` on ``host:port`` with ``workers`` processes until interrupted."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config(
-        APP, host=host, port=port, workers=workers, lifespan="off", log_level=log_level, access_log=False, **options
+        APP, host=host, port=port, workers=workers, lifespan="off", log_level="info", access_log=False
     )
     sock = listening_socket(host, port)
     try:

@@ -83,6 +83,8 @@ def drain_until_idle(broker_url: str, process: Callable[[int], object], *, linge
         now = time.monotonic()
         if found:
             idle_since = now
+            # Still draining: keep the flag alive past its TTL so a long backlog does not queue a second drain.
+            _client(broker_url).expire(FLAG, FLAG_TTL_SECONDS)
         elif now - idle_since >= linger:
             break
         else:
