@@ -300,6 +300,24 @@ def test_duplicate_item_is_accepted_and_changes_nothing(send: Send, make_txn: Ma
     assert snapshot() == before
 
 
+def test_batch_with_a_repeated_item_stores_it_once_and_counts_the_repeat(send: Send, make_txn: MakeTxn) -> None:
+    make_txn("R-7", psp="adyen", currency="EUR", at=EARLY)
+    first = item_batch(eventCode="AUTHORISATION", pspReference="A-7", merchantReference="R-7")
+    other = item_batch(eventCode="CAPTURE", pspReference="C-7", originalReference="A-7")
+    items = first["notificationItems"] + other["notificationItems"] + first["notificationItems"]
+    body = resign({"live": "false", "notificationItems": items})
+
+    response = send("adyen", body, headers={"User-Agent": "Adyen HTTP Notification"})
+
+    assert (response.status_code, response["Paydesk-Accepted"], response["Paydesk-Duplicates"]) == (200, "2", "1")
+    stored = list(WebhookEvent.objects.order_by("id").values_list("event_key", "event_type", "headers"))
+    assert [(key, kind) for key, kind, _ in stored] == [
+        ("A-7:AUTHORISATION:true:", "AUTHORISATION"),
+        ("C-7:CAPTURE:true:A-7", "CAPTURE"),
+    ]
+    assert all(headers["User-Agent"] == "Adyen HTTP Notification" for _, _, headers in stored)
+
+
 def test_late_authorisation_after_capture_never_moves_back(send: Send, make_txn: MakeTxn) -> None:
     deposit = make_txn("R-2", psp="adyen", psp_reference="A-2", currency="EUR", at=EARLY)
     capture = item_batch(

@@ -101,6 +101,11 @@ def _database() -> dict[str, Any]:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         if config["ENGINE"] == "django.db.backends.postgresql":
             config.setdefault("TEST", {})["NAME"] = os.environ.get("PAYDESK_TEST_DB_NAME", "test_paydesk")
+            # Prepared statements only where the code asks for them (core/prepared.py: the webhook receipt's two
+            # statements), never automatically: Django's own cursor binds on the client and never prepares.
+            # Behind PgBouncer in transaction mode older than 1.21, set PAYDESK_DB_PREPARED_STATEMENTS=0.
+            if _env_bool("PAYDESK_DB_PREPARED_STATEMENTS", default=True):
+                config.setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
             # A served process has PAYDESK_HTTP_THREADS request threads (config/asgi.py) plus the scheduler and
             # webhook-processing threads; a per-process pool bounds their connections (without one, per-thread
             # connections piled up until PostgreSQL refused clients at 200 webhooks/s) and hands each request a

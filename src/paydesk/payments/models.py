@@ -213,8 +213,9 @@ class WebhookEvent(models.Model):
     status = models.CharField(max_length=16, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, help_text="Why the event is an orphan, was rejected or failed")
+    # Indexed only where set (``webhook_event_txn``): every event is stored without it, and most never get one.
     transaction = models.ForeignKey(
-        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="webhook_events"
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="webhook_events", db_index=False
     )
     # What an orphan waits for: the reference / PSP reference whose arrival in the ledger should retry it.
     match_reference = models.CharField(max_length=64, blank=True)
@@ -226,8 +227,21 @@ class WebhookEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "received_at"], name="webhook_event_status"),
-            models.Index(fields=["match_reference"], name="webhook_event_match_ref"),
-            models.Index(fields=["match_psp_reference"], name="webhook_event_match_psp_ref"),
+            # Partial indexes: only orphans carry the references they wait for, and only orphans are looked up by
+            # them, so the webhook receipt (which stores every event as received) never writes to these indexes.
+            models.Index(
+                fields=["match_reference"],
+                condition=models.Q(status=WebhookEventStatus.ORPHAN),
+                name="webhook_event_orphan_ref",
+            ),
+            models.Index(
+                fields=["match_psp_reference"],
+                condition=models.Q(status=WebhookEventStatus.ORPHAN),
+                name="webhook_event_orphan_psp_ref",
+            ),
+            models.Index(
+                fields=["transaction"], condition=models.Q(transaction__isnull=False), name="webhook_event_txn"
+            ),
         ]
 
     def __str__(self) -> str:

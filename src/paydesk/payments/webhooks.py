@@ -19,15 +19,15 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Field, Q, Sum
+from django.db.models import Q, Sum
 
-from paydesk.core import clock
+from paydesk.core import clock, prepared
 from paydesk.core.errors import NotFound, PaydeskError
 from paydesk.core.iterables import chunked
 from paydesk.integrations.ports import MalformedEvent, PspUpdate, SignatureError
@@ -100,20 +100,18 @@ def webhook_check_size(size: int) -> None:
 
 def _resolve(psp_code: str) -> tuple[Adapter, int | None]:
     """The adapter for ``psp_code`` and the active PSP's id (None when the code names an adapter directly)."""
-    # One plain query: this runs on every webhook request, and the ORM's query building cost more than the query.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, adapter FROM {Psp._meta.db_table} WHERE code = %s AND is_active ORDER BY id LIMIT 1",  # noqa: S608
-            [psp_code],
-        )
-        row = cursor.fetchone()
-    if row is not None:
-        return ADAPTERS[row[1]], int(row[0])
+    # A prepared statement: this runs on every webhook request, and Django's query building cost more than the query.
+    rows = prepared.fetch(_PSP_SQL, [psp_code])
+    if rows:
+        return ADAPTERS[rows[0][1]], int(rows[0][0])
     if psp_code in ADAPTERS:
         return ADAPTERS[psp_code], None
     raise NotFound(
         f"unknown PSP code {psp_code!r}: use an active PSP's code or one of the adapters ({', '.join(ADAPTERS)})"
     )
+
+
+_PSP_SQL = f"SELECT id, adapter FROM {Psp._meta.db_table} WHERE code = %s AND is_active ORDER BY id LIMIT 1"  # noqa: S608
 
 
 def _secret(adapter: Adapter) -> str:
@@ -142,34 +140,27 @@ def webhook_receive(*, psp_code: str, body: bytes, headers: Mapping[str, str]) -
         if len(raw.key) > MAX_KEY_LENGTH:
             raise MalformedWebhook(f"event id is {len(raw.key)} characters; at most {MAX_KEY_LENGTH} are accepted")
     kept = {name: headers[name] for name in STORED_HEADERS if headers.get(name)}
-    now = clock.now()
-    stored: list[int] = []
-    duplicates = 0
-    for raw in raw_events:
-        event_id = _insert_event(
-            psp_code=psp_code,
-            adapter=adapter.name,
-            psp_id=psp_id,
-            event_key=raw.key,
-            event_type=raw.event_type[:100],
-            body=raw.body,
-            headers=kept,
-            received_at=now,
-        )
-        if event_id is None:
-            duplicates += 1
-            continue
-        stored.append(event_id)
+    ids = _insert_events(
+        psp_code=psp_code,
+        adapter=adapter.name,
+        psp_id=psp_id,
+        events=[(raw.key, raw.event_type[:100], raw.body) for raw in raw_events],
+        headers=kept,
+        received_at=clock.now(),
+    )
+    stored = [event_id for event_id in ids if event_id is not None]
+    duplicates = len(ids) - len(stored)
     if stored:
         # robust: the events are committed whatever the queueing does; what it fails to queue the retry job finds.
         transaction.on_commit(partial(_queue_received, tuple(stored)), robust=True)
     return Receipt(adapter=adapter, accepted=len(stored), duplicates=duplicates, event_ids=tuple(stored))
 
 
-_INSERT_FIELDS = (
+# Every column a new event is stored with, in the order ``_insert_events`` gives the values.
+_INSERT_COLUMNS = (
     "psp_code",
     "adapter",
-    "psp",
+    "psp_id",
     "event_key",
     "event_type",
     "body",
@@ -183,29 +174,46 @@ _INSERT_FIELDS = (
 )
 
 
-def _insert_fields() -> list[Field[Any, Any]]:
-    fields = [WebhookEvent._meta.get_field(name) for name in _INSERT_FIELDS]
-    return [f for f in fields if isinstance(f, Field)]
+def _insert_row() -> str:
+    """One row's placeholders; on PostgreSQL the headers' text is cast to the column's jsonb."""
+    jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
+    return "(" + ", ".join(f"%s{jsonb}" if c == "headers" else "%s" for c in _INSERT_COLUMNS) + ")"
 
 
-def _insert_event(**values: Any) -> int | None:
-    """Store one event; None when its key is already stored (a redelivery).
+def _insert_events(
+    *,
+    psp_code: str,
+    adapter: str,
+    psp_id: int | None,
+    events: list[tuple[str, str, str]],
+    headers: dict[str, str],
+    received_at: datetime,
+) -> list[int | None]:
+    """Store the (key, type, body) events of one request; per event its new id, or None when the key is already
+    stored (a redelivery, or an earlier item of the same batch).
 
-    One ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: the unique constraint decides, in a single round trip,
-    with no exception to recover from (so no savepoint and no extra transaction on the hot path).
+    One prepared ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for the whole request: the unique constraint
+    decides, in a single round trip, with no exception to recover from (so no savepoint and no extra transaction
+    on the hot path).
     """
-    values.update(status=WebhookEventStatus.RECEIVED, attempts=0, error="", match_reference="", match_psp_reference="")
-    fields = _insert_fields()
-    columns = ", ".join(str(f.column) for f in fields)
-    params = [f.get_db_prep_save(values[f.attname], connection) for f in fields]
+    if not events:
+        return []
+    stored_headers = json.dumps(headers)
+    received = connection.ops.adapt_datetimefield_value(received_at)
+    params: list[Any] = []
+    for key, event_type, body in events:
+        params += (psp_code, adapter, psp_id, key, event_type, body, stored_headers, received)
+        params += (WebhookEventStatus.RECEIVED.value, 0, "", "", "")
     sql = (
-        f"INSERT INTO {WebhookEvent._meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
-        "ON CONFLICT (psp_code, event_key) DO NOTHING RETURNING id"
+        f"INSERT INTO {WebhookEvent._meta.db_table} ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608
+        f"VALUES {', '.join([_insert_row()] * len(events))} "
+        "ON CONFLICT (psp_code, event_key) DO NOTHING RETURNING id, event_key"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
+    new = {key: int(event_id) for event_id, key in prepared.fetch(sql, params)}
+    ids: list[int | None] = []
+    for key, _, _ in events:
+        ids.append(new.pop(key, None))  # a key repeated in the batch is stored once: the later ones are duplicates
+    return ids
 
 
 def _queue_received(event_ids: tuple[int, ...]) -> None:
