@@ -17,7 +17,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 problems.install(api)
+# Webhooks first: Django tries URL patterns in order, and a webhook is the request that comes most often.
+api.add_router("/webhooks", webhooks_router)
 api.add_router("/transactions", transactions_router)
 api.add_router("", tickets_router)  # /tickets, /incidents, /sla
-api.add_router("/webhooks", webhooks_router)
 api.add_router("/platform", platform_router)

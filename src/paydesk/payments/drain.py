@@ -55,12 +55,17 @@ def _client(url: str) -> redis.Redis:
     return client
 
 
+def drain_recently_woken() -> bool:
+    """Whether this process saw the flag set less than ``MEMO_SECONDS`` ago (so ``drain_wake`` would do nothing)."""
+    return time.monotonic() - _flag_seen_at < MEMO_SECONDS
+
+
 def drain_wake(broker_url: str, queue_drain: Callable[[], object]) -> bool:
     """After a commit that stored events: queue a drain unless one is queued or running. True when one was queued."""
     global _flag_seen_at
-    now = time.monotonic()
-    if now - _flag_seen_at < MEMO_SECONDS:
+    if drain_recently_woken():
         return False
+    now = time.monotonic()
     try:
         queued = bool(_client(broker_url).set(FLAG, b"1", nx=True, ex=FLAG_TTL_SECONDS))
         _flag_seen_at = now

@@ -32,7 +32,7 @@ from paydesk.core.errors import NotFound, PaydeskError
 from paydesk.core.iterables import chunked
 from paydesk.integrations.ports import MalformedEvent, PspUpdate, SignatureError
 from paydesk.integrations.psp import ADAPTERS, Adapter
-from paydesk.payments.drain import drain_wake
+from paydesk.payments.drain import drain_recently_woken, drain_wake
 from paydesk.payments.enums import (
     ChargebackStage,
     ChargebackStatus,
@@ -224,6 +224,8 @@ def _queue_received(event_ids: tuple[int, ...]) -> None:
         for event_id in event_ids:
             _queue_process(event_id)
         return
+    if drain_recently_woken():
+        return  # the usual case under load: skip even reading the broker's URL from Celery's settings
     from paydesk.payments.tasks import webhook_events_drain
 
     drain_wake(str(app.conf.broker_url), webhook_events_drain.delay)
