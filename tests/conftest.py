@@ -69,6 +69,14 @@ def _reseed_reference_data() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_webhook_adapter_cache() -> None:
+    # The webhook receipt caches PSP code → adapter per process; a rolled-back test's PSPs must not linger in it.
+    from paydesk.payments.webhooks import adapter_cache_clear
+
+    adapter_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("django_db")
     names = set(request.fixturenames)

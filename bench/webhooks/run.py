@@ -143,11 +143,31 @@ class _BackendCpu:
 
 def _database_backends_cpu_seconds(database: str) -> float:
     """CPU of every PostgreSQL backend connected to ``database`` now (the server's pooled connections)."""
+    return sum(_database_backends_cpu(database).values())
+
+
+def _database_backends_cpu(database: str) -> dict[int, float]:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
         pids = [pid for (pid,) in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])]
-    return sum(_proc_cpu_seconds(pid) for pid in pids)
+    return {pid: _proc_cpu_seconds(pid) for pid in pids}
+
+
+class _PhaseCpu:
+    """CPU seconds over one load phase: the server processes, this load process, and the database's backends
+    (a backend that connected during the phase counts from zero)."""
+
+    def __init__(self) -> None:
+        self.server, self.client = _server_cpu_seconds(), _own_cpu_seconds()
+        self.backends = _database_backends_cpu(_DATABASE) if _DATABASE else {}
+
+    def finish(self, result: PhaseResult) -> None:
+        result.server_cpu = _server_cpu_seconds() - self.server
+        result.client_cpu = _own_cpu_seconds() - self.client
+        if _DATABASE:
+            now = _database_backends_cpu(_DATABASE)
+            result.postgres_cpu = sum(cpu - self.backends.get(pid, 0.0) for pid, cpu in now.items())
 
 
 # ---------------------------------------------------------------- a tiny HTTP/1.1 keep-alive client
@@ -191,6 +211,7 @@ class Connection:
 # ---------------------------------------------------------------- server CPU accounting (Linux /proc)
 
 _SERVER_PID = 0
+_DATABASE = ""
 
 
 def _server_cpu_seconds() -> float:
@@ -231,7 +252,12 @@ class PhaseResult:
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
     server_cpu: float = 0.0
+    client_cpu: float = 0.0
+    postgres_cpu: float = 0.0
     reconnects: int = 0
+
+    def _per_accepted(self, seconds: float) -> float:
+        return round(seconds * 1000 / self.ok, 2) if self.ok else float("nan")
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies)
@@ -249,7 +275,9 @@ class PhaseResult:
             "p50_ms": pct(0.50),
             "p99_ms": pct(0.99),
             "mean_ms": round(statistics.fmean(lat) * 1000, 2) if lat else float("nan"),
-            "server_cpu_ms_per_accepted": round(self.server_cpu * 1000 / self.ok, 2) if self.ok else float("nan"),
+            "server_cpu_ms_per_accepted": self._per_accepted(self.server_cpu),
+            "load_client_cpu_ms_per_accepted": self._per_accepted(self.client_cpu),
+            "postgres_cpu_ms_per_accepted": self._per_accepted(self.postgres_cpu),
             "reconnects": self.reconnects,
         }
 
@@ -313,12 +341,12 @@ async def closed_loop(port: int, name: str, source: Requests, concurrency: int, 
         finally:
             conn.close()
 
-    cpu = _server_cpu_seconds()
+    cpu = _PhaseCpu()
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     result.seconds = time.perf_counter() - started
     await asyncio.sleep(1.0)  # background processing of the last events still counts
-    result.server_cpu = _server_cpu_seconds() - cpu
+    cpu.finish(result)
     return result
 
 
@@ -354,7 +382,7 @@ async def open_loop(port: int, name: str, source: Requests, rate: float, seconds
         else:
             result.errors[status] = result.errors.get(status, 0) + 1
 
-    cpu = _server_cpu_seconds()
+    cpu = _PhaseCpu()
     started = time.perf_counter()
     count = int(rate * seconds)
     for i in range(count):
@@ -378,7 +406,7 @@ async def open_loop(port: int, name: str, source: Requests, rate: float, seconds
             del result.errors[-1]
     result.seconds = time.perf_counter() - started
     await asyncio.sleep(1.0)
-    result.server_cpu = _server_cpu_seconds() - cpu
+    cpu.finish(result)
     for conn in idle:
         conn.close()
     return result
@@ -601,8 +629,9 @@ def main() -> None:
         env=env,
         cwd=ROOT,
     )
-    global _SERVER_PID
+    global _SERVER_PID, _DATABASE
     _SERVER_PID = server.pid
+    _DATABASE = args.database
     worker: subprocess.Popen[bytes] | None = None
 
     def start_worker() -> subprocess.Popen[bytes]:
@@ -691,12 +720,16 @@ def main() -> None:
 def _report(results: dict[str, Any], processing: str) -> None:
     print(json.dumps(results, indent=2))
     print()
-    print("| phase | sent | accepted | accepted/s | p50 ms | p99 ms | server CPU ms/event | errors |")
+    print(
+        "| phase | sent | accepted | accepted/s | p50 ms | p99 ms | CPU ms/event: server, PostgreSQL, load client "
+        "| errors |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for p in results.get("http", []):
         print(
             f"| {p['phase']} | {p['sent']} | {p['accepted']} | {p['accepted_per_s']} | {p['p50_ms']} | "
-            f"{p['p99_ms']} | {p['server_cpu_ms_per_accepted']} | {p['errors'] or '-'} |"
+            f"{p['p99_ms']} | {p['server_cpu_ms_per_accepted']}, {p['postgres_cpu_ms_per_accepted']}, "
+            f"{p['load_client_cpu_ms_per_accepted']} | {p['errors'] or '-'} |"
         )
     ing = results["ingest_in_process"]
     print(

@@ -227,3 +227,39 @@ def test_orphans_are_listed_for_the_desk_and_the_listing_needs_a_token(send: Sen
         ("ev-o", "orphan", "NOT-YET")
     ]
     assert (anonymous.status_code, bad.status_code) == (401, 422)
+
+
+def test_a_deactivated_psp_stops_accepting_at_once(send: Send, psps: dict[str, Any]) -> None:
+    body = generic(psp_reference="w-1")
+    assert send("qiwi-like", body, signed(body)).status_code == 200
+    psps["qiwi-like"].is_active = False
+    psps["qiwi-like"].save()  # clears the adapter cache of this process
+
+    again = generic(id="ev-2", psp_reference="w-1")
+    response = send("qiwi-like", again, signed(again))
+
+    assert response.status_code == 404
+    assert list(WebhookEvent.objects.values_list("event_key", "psp__code")) == [("ev-1", "qiwi-like")]
+
+
+def test_another_process_change_is_seen_within_the_cache_ttl(
+    send: Send, psps: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paydesk.payments import webhooks
+
+    body = generic(psp_reference="w-1")
+    assert send("qiwi-like", body, signed(body)).status_code == 200
+    # A change made by another process: no signal reaches this one.
+    type(psps["qiwi-like"]).objects.filter(code="qiwi-like").update(is_active=False)
+    cached = generic(id="ev-2", psp_reference="w-1")
+    within_ttl = send("qiwi-like", cached, signed(cached))
+    monkeypatch.setattr(webhooks, "ADAPTER_CACHE_SECONDS", 0.0)
+    expired = generic(id="ev-3", psp_reference="w-1")
+    after_ttl = send("qiwi-like", expired, signed(expired))
+
+    assert (within_ttl.status_code, after_ttl.status_code) == (200, 404)
+    # The event taken within the TTL is kept, without a PSP: the insert looks the active PSP up itself.
+    assert list(WebhookEvent.objects.order_by("id").values_list("event_key", "psp__code")) == [
+        ("ev-1", "qiwi-like"),
+        ("ev-2", None),
+    ]

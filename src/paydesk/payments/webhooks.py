@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.db.models.signals import post_delete, post_save
 
 from paydesk.core import clock, prepared
 from paydesk.core.errors import NotFound, PaydeskError
@@ -98,20 +100,42 @@ def webhook_check_size(size: int) -> None:
         raise PayloadTooLarge(f"webhook body is {size} bytes; the limit is {limit} bytes")
 
 
-def _resolve(psp_code: str) -> tuple[Adapter, int | None]:
-    """The adapter for ``psp_code`` and the active PSP's id (None when the code names an adapter directly)."""
-    # A prepared statement: this runs on every webhook request, and Django's query building cost more than the query.
-    rows = prepared.fetch(_PSP_SQL, [psp_code])
+# Which adapter verifies a PSP's webhooks, by PSP code: looked up at most every ``ADAPTER_CACHE_SECONDS`` per
+# process (a saved or deleted PSP clears this process's entries at once), so a webhook makes one database round
+# trip, the insert. Only active PSPs are kept; the insert itself looks up the PSP's id, so a row never points at a
+# PSP that is gone. An adapter changed in the admin takes effect in other processes within the TTL.
+ADAPTER_CACHE_SECONDS = 5.0
+_adapters: dict[str, tuple[str, float]] = {}
+
+
+def _adapter_for(psp_code: str) -> Adapter:
+    """The adapter for ``psp_code``: an active PSP's, or the adapter of that name."""
+    now = time.monotonic()
+    hit = _adapters.get(psp_code)
+    if hit is not None and now - hit[1] < ADAPTER_CACHE_SECONDS:
+        return ADAPTERS[hit[0]]
+    rows = prepared.fetch(_PSP_ADAPTER_SQL, [psp_code])
     if rows:
-        return ADAPTERS[rows[0][1]], int(rows[0][0])
+        _adapters[psp_code] = (rows[0][0], now)
+        return ADAPTERS[rows[0][0]]
+    _adapters.pop(psp_code, None)
     if psp_code in ADAPTERS:
-        return ADAPTERS[psp_code], None
+        return ADAPTERS[psp_code]
     raise NotFound(
         f"unknown PSP code {psp_code!r}: use an active PSP's code or one of the adapters ({', '.join(ADAPTERS)})"
     )
 
 
-_PSP_SQL = f"SELECT id, adapter FROM {Psp._meta.db_table} WHERE code = %s AND is_active ORDER BY id LIMIT 1"  # noqa: S608
+def adapter_cache_clear(**_: Any) -> None:
+    """Forget the cached adapters (a PSP was saved or deleted)."""
+    _adapters.clear()
+
+
+post_save.connect(adapter_cache_clear, sender=Psp, dispatch_uid="paydesk.webhooks.adapters.saved")
+post_delete.connect(adapter_cache_clear, sender=Psp, dispatch_uid="paydesk.webhooks.adapters.deleted")
+
+_PSP_ADAPTER_SQL = f"SELECT adapter FROM {Psp._meta.db_table} WHERE code = %s AND is_active"  # noqa: S608
+_PSP_ID_SQL = f"(SELECT id FROM {Psp._meta.db_table} WHERE code = %s AND is_active)"  # noqa: S608
 
 
 def _secret(adapter: Adapter) -> str:
@@ -127,7 +151,7 @@ def _secret(adapter: Adapter) -> str:
 def webhook_receive(*, psp_code: str, body: bytes, headers: Mapping[str, str]) -> Receipt:
     """Verify and store one webhook request; queue processing of the new events. Raises the problem to answer."""
     webhook_check_size(len(body))
-    adapter, psp_id = _resolve(psp_code)
+    adapter = _adapter_for(psp_code)
     secret = _secret(adapter)
     try:
         raw_events = adapter.verify_and_split(body, headers, secret, clock.now().timestamp())
@@ -143,7 +167,6 @@ def webhook_receive(*, psp_code: str, body: bytes, headers: Mapping[str, str]) -
     ids = _insert_events(
         psp_code=psp_code,
         adapter=adapter.name,
-        psp_id=psp_id,
         events=[(raw.key, raw.event_type[:100], raw.body) for raw in raw_events],
         headers=kept,
         received_at=clock.now(),
@@ -175,16 +198,17 @@ _INSERT_COLUMNS = (
 
 
 def _insert_row() -> str:
-    """One row's placeholders; on PostgreSQL the headers' text is cast to the column's jsonb."""
+    """One row's placeholders: the PSP's id is looked up by its code, and on PostgreSQL the headers' text is cast
+    to the column's jsonb."""
     jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
-    return "(" + ", ".join(f"%s{jsonb}" if c == "headers" else "%s" for c in _INSERT_COLUMNS) + ")"
+    special = {"psp_id": _PSP_ID_SQL, "headers": f"%s{jsonb}"}
+    return "(" + ", ".join(special.get(column, "%s") for column in _INSERT_COLUMNS) + ")"
 
 
 def _insert_events(
     *,
     psp_code: str,
     adapter: str,
-    psp_id: int | None,
     events: list[tuple[str, str, str]],
     headers: dict[str, str],
     received_at: datetime,
@@ -202,7 +226,7 @@ def _insert_events(
     received = connection.ops.adapt_datetimefield_value(received_at)
     params: list[Any] = []
     for key, event_type, body in events:
-        params += (psp_code, adapter, psp_id, key, event_type, body, stored_headers, received)
+        params += (psp_code, adapter, psp_code, key, event_type, body, stored_headers, received)
         params += (WebhookEventStatus.RECEIVED.value, 0, "", "", "")
     sql = (
         f"INSERT INTO {WebhookEvent._meta.db_table} ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608
