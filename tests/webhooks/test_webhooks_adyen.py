@@ -318,6 +318,23 @@ def test_batch_with_a_repeated_item_stores_it_once_and_counts_the_repeat(send: S
     assert all(headers["User-Agent"] == "Adyen HTTP Notification" for _, _, headers in stored)
 
 
+def test_a_batch_larger_than_one_insert_is_stored_in_several(send: Send, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paydesk.payments import webhooks
+
+    monkeypatch.setattr(webhooks, "INSERT_BATCH", 2)
+    items = [
+        item_batch(eventCode="AUTHORISATION", pspReference=f"A-{n}", merchantReference=f"R-{n}")["notificationItems"][0]
+        for n in (1, 2, 3, 1, 4)
+    ]
+
+    response = send("adyen", resign({"live": "false", "notificationItems": items}))
+
+    assert (response["Paydesk-Accepted"], response["Paydesk-Duplicates"]) == ("4", "1")
+    assert list(WebhookEvent.objects.order_by("id").values_list("event_key", flat=True)) == [
+        f"A-{n}:AUTHORISATION:true:" for n in (1, 2, 3, 4)
+    ]
+
+
 def test_late_authorisation_after_capture_never_moves_back(send: Send, make_txn: MakeTxn) -> None:
     deposit = make_txn("R-2", psp="adyen", psp_reference="A-2", currency="EUR", at=EARLY)
     capture = item_batch(

@@ -14,6 +14,7 @@ reference it needs, and is applied when that transaction is created (``webhook_o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -54,6 +55,7 @@ logger = logging.getLogger(__name__)
 STORED_HEADERS = ("Content-Type", "User-Agent", "Stripe-Signature", "Paydesk-Signature", "X-Forwarded-For")
 MAX_KEY_LENGTH = 255
 ORPHAN_BATCH = 500
+INSERT_BATCH = 1000
 _CHILD_PREFIX = {Kind.REFUND: "RF", Kind.CHARGEBACK: "CB"}
 # Chargeback statuses in which the money is (still) gone from the merchant: the deposit is charged back.
 _CHARGEBACK_DEBITED = frozenset(
@@ -197,12 +199,18 @@ _INSERT_COLUMNS = (
 )
 
 
-def _insert_row() -> str:
-    """One row's placeholders: the PSP's id is looked up by its code, and on PostgreSQL the headers' text is cast
-    to the column's jsonb."""
-    jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
+@functools.lru_cache(maxsize=64)
+def _insert_sql(vendor: str, rows: int) -> str:
+    """The insert of ``rows`` events. The PSP's id is looked up by its code, and on PostgreSQL the headers' text is
+    cast to the column's jsonb."""
+    jsonb = "::jsonb" if vendor == "postgresql" else ""
     special = {"psp_id": _PSP_ID_SQL, "headers": f"%s{jsonb}"}
-    return "(" + ", ".join(special.get(column, "%s") for column in _INSERT_COLUMNS) + ")"
+    row = "(" + ", ".join(special.get(column, "%s") for column in _INSERT_COLUMNS) + ")"
+    return (
+        f"INSERT INTO {WebhookEvent._meta.db_table} ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * rows)} "
+        "ON CONFLICT (psp_code, event_key) DO NOTHING RETURNING id, event_key"
+    )
 
 
 def _insert_events(
@@ -220,20 +228,17 @@ def _insert_events(
     decides, in a single round trip, with no exception to recover from (so no savepoint and no extra transaction
     on the hot path).
     """
-    if not events:
-        return []
     stored_headers = json.dumps(headers)
     received = connection.ops.adapt_datetimefield_value(received_at)
-    params: list[Any] = []
-    for key, event_type, body in events:
-        params += (psp_code, adapter, psp_code, key, event_type, body, stored_headers, received)
-        params += (WebhookEventStatus.RECEIVED.value, 0, "", "", "")
-    sql = (
-        f"INSERT INTO {WebhookEvent._meta.db_table} ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608
-        f"VALUES {', '.join([_insert_row()] * len(events))} "
-        "ON CONFLICT (psp_code, event_key) DO NOTHING RETURNING id, event_key"
-    )
-    new = {key: int(event_id) for event_id, key in prepared.fetch(sql, params)}
+    new: dict[str, int] = {}
+    # PostgreSQL takes at most 65,535 parameters a statement: a very large batch goes in several.
+    for chunk in chunked(events, INSERT_BATCH):
+        params: list[Any] = []
+        for key, event_type, body in chunk:
+            params += (psp_code, adapter, psp_code, key, event_type, body, stored_headers, received)
+            params += (WebhookEventStatus.RECEIVED.value, 0, "", "", "")
+        for event_id, key in prepared.fetch(_insert_sql(connection.vendor, len(chunk)), params):
+            new[key] = int(event_id)
     ids: list[int | None] = []
     for key, _, _ in events:
         ids.append(new.pop(key, None))  # a key repeated in the batch is stored once: the later ones are duplicates
