@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from paydesk.reconciliation.cli import ALLOCATOR_CONF
 from tests.reconciliation.helpers import adyen_line, ledger_row, write_adyen, write_ledger
 
 
@@ -87,6 +88,39 @@ def test_file_to_file_loads_neither_the_orm_nor_numpy(tmp_path: Path, files: tup
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["matched"] == 2
     assert done.stderr.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("own", [None, "narenas:4"])
+def test_file_to_file_sets_the_allocator_option_unless_the_user_did(
+    tmp_path: Path, files: tuple[Path, Path], own: str | None
+) -> None:
+    """Polars' jemalloc reads ``_RJEM_MALLOC_CONF`` when Polars is imported: the command sets it before then (Polars
+    adds its own defaults in front), and never over an option the user gave."""
+    report, ledger = files
+    code = (
+        "import os, sys\n"
+        "from paydesk.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "print(os.environ['_RJEM_MALLOC_CONF'], file=sys.stderr)\n"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "_RJEM_MALLOC_CONF"}
+    }
+    env["PAYDESK_HOME"] = str(tmp_path / "home")
+    if own is not None:
+        env["_RJEM_MALLOC_CONF"] = own
+    done = subprocess.run(  # noqa: S603 - our own CLI with test arguments
+        [sys.executable, "-c", code, "reconcile", "--psp", "adyen", "--report", str(report), "--ledger", str(ledger),
+         "--json"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    options = done.stderr.splitlines()[-1]
+    if own is None:
+        assert ALLOCATOR_CONF in options
+    else:
+        assert own in options
+        assert ALLOCATOR_CONF not in options
 
 
 def test_unreadable_ledger_is_one_line_naming_file_row_column(tmp_path: Path, files: tuple[Path, Path]) -> None:

@@ -10,6 +10,8 @@ with one line naming the file, row and column.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +19,20 @@ from typing import Annotated
 import typer
 
 PSP_HELP = "adyen, stripe, paypal, dlocal, checkout, trustly or generic (with --mapping)."
+
+# Polars' allocator (its bundled jemalloc), for a command that builds and drops gigabyte-sized frames in a few
+# seconds: one arena, so memory one thread frees is reused by the others, and no separate arena for buffers over
+# 8 MiB, which jemalloc purges as soon as they are freed. Both send freed memory back to the OS that the next
+# column then faults in again page by page. Measured at 1M x 1M: 60,000-100,000 fewer page faults (of about
+# 360,000) and 0.1-0.3 s less system time, same peak; at 10M x 10M, 0.7 GB more peak (6.9 GB of 16 GB allowed).
+ALLOCATOR_CONF = "oversize_threshold:0,narenas:1"
+
+
+def _tune_allocator() -> None:
+    """Set ``ALLOCATOR_CONF`` unless the user set the allocator's options or Polars is already loaded (jemalloc
+    reads ``_RJEM_MALLOC_CONF`` once, when Polars is imported)."""
+    if "polars" not in sys.modules and "_RJEM_MALLOC_CONF" not in os.environ:
+        os.environ["_RJEM_MALLOC_CONF"] = ALLOCATOR_CONF
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -57,6 +73,7 @@ def reconcile_command(
 
     from rich.console import Console
 
+    _tune_allocator()
     from paydesk.cli import CliError, exit_without_teardown
     from paydesk.reconciliation.parsers import PSPS
 

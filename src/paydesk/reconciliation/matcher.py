@@ -32,7 +32,7 @@ import polars as pl
 
 from paydesk.core.money import format_minor
 from paydesk.reconciliation.fees import FeeSchedule
-from paydesk.reconciliation.schema import MATCHED_TYPES, SUMMARIZED_TYPES, DiscrepancyType, RecordType
+from paydesk.reconciliation.schema import MATCHED_TYPES, SUMMARIZED_TYPES, DiscrepancyType, RecordType, lookup
 
 # Ledger kind -> family; report record type -> family of its own ledger transaction.
 KIND_FAMILY = {"deposit": "pay", "withdrawal": "pay", "refund": "refund", "chargeback": "chargeback"}
@@ -268,9 +268,7 @@ def reconcile(
     opts = options or MatchOptions()
     # Work stays on row numbers: report rows by ``rid``, ledger rows of the PSP by ``pos``. Wide frames are only
     # filtered or gathered for what is reported (discrepancies, a handful of rows).
-    rep = report.with_row_index("rid").with_columns(
-        family=pl.col("record_type").replace_strict(TYPE_FAMILY, default=None, return_dtype=pl.String)
-    )
+    rep = report.with_row_index("rid").with_columns(family=lookup(pl.col("record_type"), TYPE_FAMILY))
     # What reads the report alone (fees, its totals and summaries, its booking dates) is worked out beside the
     # matching: Polars releases the GIL, so the two share the machine's cores.
     with ThreadPoolExecutor(max_workers=1) as beside:
@@ -291,7 +289,7 @@ def _match(
     led = (
         _keep(ledger.with_row_index("lid"), pl.col("psp") == ledger_psp)
         .with_row_index("pos")
-        .with_columns(family=pl.col("kind").replace_strict(KIND_FAMILY, default=None, return_dtype=pl.String))
+        .with_columns(family=lookup(pl.col("kind"), KIND_FAMILY))
     )
     is_line = pl.col("record_type").is_in(MATCHED_TYPES)
     repeat = _repeats(rep, ("psp_reference", "record_type", "modification_reference"))
@@ -474,7 +472,7 @@ def _match(
             "ledger_gross": int(row["ledger_gross"]),
             "difference": int(row["report_gross"]) - int(row["ledger_gross"]),
         }
-        for row in totals_frame.filter(pl.col("currency").is_not_null()).iter_rows(named=True)
+        for row in totals_frame.filter(pl.col("currency").is_not_null()).sort("currency").iter_rows(named=True)
     }
     return ReconResult(
         psp=psp,

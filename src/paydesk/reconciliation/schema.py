@@ -8,6 +8,7 @@ when the PSP settles in another currency). This module imports no Django, so fil
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 import polars as pl
@@ -76,3 +77,23 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
             for name, dtype in REPORT_SCHEMA.items()
         ]
     )
+
+
+def lookup(expr: pl.Expr, mapping: Mapping[str, str | None]) -> pl.Expr:
+    """``expr.replace_strict(mapping, default=None)`` as String: a value not in ``mapping``, or null, gives null.
+
+    A mapping of a few keys (record types, kinds, a report's distinct methods) becomes a when/then chain, one
+    comparison per output value: at a million rows a third of ``replace_strict``'s CPU (its per-row hash lookup).
+    Alias the result: unlike ``replace_strict`` it does not keep the input's name.
+    """
+    keys: dict[str, list[str]] = {}
+    for key, value in mapping.items():
+        if value is not None:
+            keys.setdefault(value, []).append(key)
+    if not keys or len(mapping) > 16:
+        return expr.replace_strict(dict(mapping), default=None, return_dtype=pl.String)
+    result = pl.lit(None, pl.String)
+    for value, sources in reversed(keys.items()):
+        condition = expr == sources[0] if len(sources) == 1 else expr.is_in(sources)
+        result = pl.when(condition).then(pl.lit(value, pl.String)).otherwise(result)
+    return result

@@ -16,6 +16,7 @@ import polars as pl
 
 from paydesk.reconciliation.amounts import blank_to_null
 from paydesk.reconciliation.errors import ReportError
+from paydesk.reconciliation.schema import lookup
 
 
 def read_table(path: str | Path, *, separator: str = ",") -> pl.DataFrame:
@@ -266,7 +267,7 @@ def map_distinct(values: pl.Series, function: Callable[[str | None], str | None]
     """Apply ``function`` once per distinct value (report vocabularies are tiny; the rows are not)."""
     distinct = values.unique().to_list()
     mapping = {value: function(value) for value in distinct if value is not None}
-    result = values.replace_strict(mapping, default=None, return_dtype=pl.String)
+    result = values.to_frame().select(lookup(pl.col(values.name), mapping).alias(values.name)).to_series()
     if None in distinct and function(None) is not None:
         result = result.fill_null(function(None))
     return result
