@@ -69,23 +69,30 @@ def test_file_to_file_json_without_django(tmp_path: Path, files: tuple[Path, Pat
     assert not home.exists()
 
 
-def test_file_to_file_loads_neither_the_orm_nor_numpy(tmp_path: Path, files: tuple[Path, Path]) -> None:
-    """The benchmark times the real command, imports included: the file path must not pay for Django or numpy."""
+def _reconcile_in_subprocess(
+    tmp_path: Path, files: tuple[Path, Path], after: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the file-to-file command as the console script does, then ``after`` (which prints to stderr)."""
     report, ledger = files
-    code = (
-        "import sys\n"
-        "from paydesk.cli import main\n"
-        "main(sys.argv[1:])\n"
-        "print(sorted(name for name in ('django.db', 'numpy') if name in sys.modules), file=sys.stderr)\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
-    env["PAYDESK_HOME"] = str(tmp_path / "home")
+    code = f"import os, sys\nfrom paydesk.cli import main\nmain(sys.argv[1:])\n{after}\n"
+    drop = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "_RJEM_MALLOC_CONF"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(PAYDESK_HOME=str(tmp_path / "home"), **(env_extra or {}))
     done = subprocess.run(  # noqa: S603 - our own CLI with test arguments
         [sys.executable, "-c", code, "reconcile", "--psp", "adyen", "--report", str(report), "--ledger", str(ledger),
          "--json"],
         capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_file_to_file_loads_neither_the_orm_nor_numpy(tmp_path: Path, files: tuple[Path, Path]) -> None:
+    """The benchmark times the real command, imports included: the file path must not pay for Django or numpy."""
+    after = "print(sorted(name for name in ('django.db', 'numpy') if name in sys.modules), file=sys.stderr)"
+
+    done = _reconcile_in_subprocess(tmp_path, files, after)
+
     assert json.loads(done.stdout)["matched"] == 2
     assert done.stderr.splitlines()[-1] == "[]"
 
@@ -96,25 +103,10 @@ def test_file_to_file_sets_the_allocator_option_unless_the_user_did(
 ) -> None:
     """Polars' jemalloc reads ``_RJEM_MALLOC_CONF`` when Polars is imported: the command sets it before then (Polars
     adds its own defaults in front), and never over an option the user gave."""
-    report, ledger = files
-    code = (
-        "import os, sys\n"
-        "from paydesk.cli import main\n"
-        "main(sys.argv[1:])\n"
-        "print(os.environ['_RJEM_MALLOC_CONF'], file=sys.stderr)\n"
-    )
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "_RJEM_MALLOC_CONF"}
-    }
-    env["PAYDESK_HOME"] = str(tmp_path / "home")
-    if own is not None:
-        env["_RJEM_MALLOC_CONF"] = own
-    done = subprocess.run(  # noqa: S603 - our own CLI with test arguments
-        [sys.executable, "-c", code, "reconcile", "--psp", "adyen", "--report", str(report), "--ledger", str(ledger),
-         "--json"],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    extra = {} if own is None else {"_RJEM_MALLOC_CONF": own}
+
+    done = _reconcile_in_subprocess(tmp_path, files, "print(os.environ['_RJEM_MALLOC_CONF'], file=sys.stderr)", extra)
+
     options = done.stderr.splitlines()[-1]
     if own is None:
         assert ALLOCATOR_CONF in options
