@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -15,18 +16,27 @@ from paydesk.core.errors import PaydeskError
 PROBLEM_BASE = "https://paydesk.dev/problems/"
 
 
-def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> HttpResponse:
-    import json
+CONTENT_TYPE = "application/problem+json"
 
+
+def problem_body(status: int, title: str, detail: str, code: str, **extra: Any) -> bytes:
     body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail, **extra}
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type="application/problem+json")
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> HttpResponse:
+    return HttpResponse(problem_body(status, title, detail, code, **extra), status=status, content_type=CONTENT_TYPE)
+
+
+def domain_problem_body(exc: PaydeskError) -> bytes:
+    """The problem document for a domain error (also written by handlers outside Django: api/webhook_receipt.py)."""
+    return problem_body(exc.status, exc.code.replace("-", " ").capitalize(), exc.message, exc.code)
 
 
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(PaydeskError)
     def _domain(request: HttpRequest, exc: PaydeskError) -> HttpResponse:
-        title = exc.code.replace("-", " ").capitalize()
-        return problem(exc.status, title, exc.message, exc.code)
+        return HttpResponse(domain_problem_body(exc), status=exc.status, content_type=CONTENT_TYPE)
 
     @api.exception_handler(NinjaValidationError)
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

@@ -12,6 +12,13 @@ view it wrapped (bench/webhooks/README.md). a2wsgi still builds the WSGI environ
 Bodies above ``MAX_BODY_BYTES`` (``PAYDESK_MAX_REQUEST_BYTES``) are refused with 413 while they are read, before
 any Django code runs; the views' own, smaller limits (webhooks, uploads, ``DATA_UPLOAD_MAX_MEMORY_SIZE``) apply
 after.
+
+``LoopRoute``s are the exception to "every request crosses once": a request matching one (method and whole path)
+is answered by its async handler on the event loop and never enters Django's stack. That is for an endpoint whose
+work is waiting on I/O and whose rate dwarfs the rest, the PSP webhook (``api/webhook_receipt.py``). The bridge
+still does for such a request what Django's stack would do before any view: the Host header is checked against
+``ALLOWED_HOSTS``, and the body is read only up to the route's own limit. The handler gets ``run_sync`` to run the
+rare blocking step on a request thread.
 """
 
 from __future__ import annotations
@@ -21,12 +28,18 @@ import contextvars
 import functools
 import logging
 import os
+import re
 import tempfile
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import IO, Any, cast
 
 from a2wsgi.wsgi import build_environ
+from django.conf import settings
+from django.db import close_old_connections
+from django.http.request import split_domain_port, validate_host
+from django.utils.datastructures import CaseInsensitiveMapping
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +58,47 @@ class BodyTooLarge(Exception):
     pass
 
 
-class DjangoBridge:
-    """An ASGI application serving ``app`` (a WSGI callable: Django's handler) on ``threads`` threads."""
+@dataclass(frozen=True, slots=True)
+class LoopRequest:
+    """What a ``LoopRoute`` handler gets: the path's named groups, the headers (any case), the whole body."""
 
-    def __init__(self, app: WsgiApp, threads: int) -> None:
+    path_params: dict[str, str]
+    headers: CaseInsensitiveMapping[str]
+    body: bytes
+    run_sync: Callable[[Callable[[], object]], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class LoopAnswer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class LoopRoute:
+    """Requests with ``method`` whose whole path matches ``path``, answered on the event loop by ``handler``.
+
+    ``max_body`` is the route's body limit in bytes (read per request: settings may change it), and ``too_large``
+    the answer to a body over it, given the size declared or read so far.
+    """
+
+    method: str
+    path: re.Pattern[str]
+    handler: Callable[[LoopRequest], Awaitable[LoopAnswer]]
+    max_body: Callable[[], int]
+    too_large: Callable[[int], LoopAnswer]
+    close: Callable[[], Awaitable[None]] | None = None
+
+
+class DjangoBridge:
+    """An ASGI application serving ``app`` (a WSGI callable: Django's handler) on ``threads`` threads, except the
+    requests ``routes`` answer on the event loop."""
+
+    def __init__(self, app: WsgiApp, threads: int, routes: Sequence[LoopRoute] = ()) -> None:
         self.app = app
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="paydesk-http")
+        self.routes = tuple(routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -59,6 +107,10 @@ class DjangoBridge:
         if scope["type"] != "http":  # no WebSocket route yet
             await send({"type": "websocket.close", "code": 1000})
             return
+        for route in self.routes:
+            if scope["method"] == route.method and (match := route.path.fullmatch(scope["path"])) is not None:
+                await self._serve_on_loop(route, match.groupdict(), scope, receive, send)
+                return
         try:
             body = await _read_body(receive)
         except BodyTooLarge:
@@ -82,6 +134,102 @@ class DjangoBridge:
         if not response.streaming:
             await send({"type": "http.response.start", "status": response.status, "headers": response.headers})
             await send({"type": "http.response.body", "body": b"".join(response.chunks)})
+
+    async def aclose(self) -> None:
+        """Release what the loop routes hold (their database connections), on the loop that used them."""
+        for route in self.routes:
+            if route.close is not None:
+                await route.close()
+
+    async def run_sync(self, function: Callable[[], object]) -> object:
+        """Run ``function`` on a request thread (in this context), then give back its database connection as the
+        end of a Django request would."""
+
+        def call() -> object:
+            try:
+                return function()
+            finally:
+                close_old_connections()
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(contextvars.copy_context().run, call))
+
+    async def _serve_on_loop(
+        self, route: LoopRoute, params: dict[str, str], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        headers: CaseInsensitiveMapping[str] = CaseInsensitiveMapping(_headers(scope))
+        if not _host_allowed(_host(headers, scope)):
+            await _plain(send, 400, b"invalid Host header\n")
+            return
+        limit = route.max_body()
+        declared = headers.get("content-length", "")
+        try:
+            if declared.isdigit() and int(declared) > limit:
+                raise BodyTooLarge(int(declared))
+            body = await _read_bytes(receive, limit)
+        except BodyTooLarge as exc:
+            await _answer(send, route.too_large(int(exc.args[0])))
+            return
+        if body is None:
+            return
+        try:
+            answer = await route.handler(LoopRequest(params, headers, body, self.run_sync))
+        except Exception:
+            logger.exception("unhandled error serving %s %s", scope.get("method"), scope.get("path"))
+            await _plain(send, 500, b"internal server error\n")
+            return
+        await _answer(send, answer)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin1").lower(), raw_value.decode("latin1")
+        # Repeated headers are joined with commas, as Django's ASGI handler and a2wsgi's environ do.
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
+def _host(headers: CaseInsensitiveMapping[str], scope: Scope) -> str:
+    """The host a request names, as Django's ``request.get_host()`` reads it."""
+    if settings.USE_X_FORWARDED_HOST and headers.get("x-forwarded-host"):
+        return str(headers["x-forwarded-host"])
+    if headers.get("host"):
+        return str(headers["host"])
+    server = scope.get("server") or ("", None)
+    return f"{server[0]}:{server[1]}" if server[1] not in (None, 80, 443) else str(server[0])
+
+
+def _host_allowed(host: str) -> bool:
+    """Django's ``request.get_host()`` check, for a request that never reaches Django."""
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    domain, _ = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed)
+
+
+async def _read_bytes(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None when the client went away; ``BodyTooLarge(size)`` past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(size)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _answer(send: Send, answer: LoopAnswer) -> None:
+    headers = [*answer.headers, (b"content-length", str(len(answer.body)).encode())]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 class _Response:

@@ -19,11 +19,11 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -48,6 +48,9 @@ from paydesk.payments.enums import (
 from paydesk.payments.machines import IllegalTransition, machine_for
 from paydesk.payments.models import Psp, Transaction, WebhookEvent
 from paydesk.payments.services import transaction_create, transaction_record_rejected, transaction_transition
+
+if TYPE_CHECKING:
+    from paydesk.core.loop_db import LoopDatabase
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +115,21 @@ _adapters: dict[str, tuple[str, float]] = {}
 
 def _adapter_for(psp_code: str) -> Adapter:
     """The adapter for ``psp_code``: an active PSP's, or the adapter of that name."""
-    now = time.monotonic()
+    return _adapter_cached(psp_code) or _adapter_found(psp_code, prepared.fetch(_PSP_ADAPTER_SQL, [psp_code]))
+
+
+def _adapter_cached(psp_code: str) -> Adapter | None:
     hit = _adapters.get(psp_code)
-    if hit is not None and now - hit[1] < ADAPTER_CACHE_SECONDS:
+    if hit is not None and time.monotonic() - hit[1] < ADAPTER_CACHE_SECONDS:
         return ADAPTERS[hit[0]]
-    rows = prepared.fetch(_PSP_ADAPTER_SQL, [psp_code])
+    return None
+
+
+def _adapter_found(psp_code: str, rows: list[tuple[Any, ...]]) -> Adapter:
+    """The adapter named by the ``_PSP_ADAPTER_SQL`` rows for ``psp_code`` (remembered), or the adapter of that
+    name when no active PSP has the code."""
     if rows:
-        _adapters[psp_code] = (rows[0][0], now)
+        _adapters[psp_code] = (rows[0][0], time.monotonic())
         return ADAPTERS[rows[0][0]]
     _adapters.pop(psp_code, None)
     if psp_code in ADAPTERS:
@@ -150,10 +161,15 @@ def _secret(adapter: Adapter) -> str:
     return secret
 
 
-def webhook_receive(*, psp_code: str, body: bytes, headers: Mapping[str, str]) -> Receipt:
-    """Verify and store one webhook request; queue processing of the new events. Raises the problem to answer."""
-    webhook_check_size(len(body))
-    adapter = _adapter_for(psp_code)
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A request whose signature holds: its events as (key, type, body), and the headers kept beside them."""
+
+    events: list[tuple[str, str, str]]
+    headers: dict[str, str]
+
+
+def _verify(adapter: Adapter, *, psp_code: str, body: bytes, headers: Mapping[str, str]) -> _Verified:
     secret = _secret(adapter)
     try:
         raw_events = adapter.verify_and_split(body, headers, secret, clock.now().timestamp())
@@ -165,23 +181,59 @@ def webhook_receive(*, psp_code: str, body: bytes, headers: Mapping[str, str]) -
     for raw in raw_events:
         if len(raw.key) > MAX_KEY_LENGTH:
             raise MalformedWebhook(f"event id is {len(raw.key)} characters; at most {MAX_KEY_LENGTH} are accepted")
-    kept = {name: headers[name] for name in STORED_HEADERS if headers.get(name)}
-    ids = _insert_events(
-        psp_code=psp_code,
-        adapter=adapter.name,
+    return _Verified(
         events=[(raw.key, raw.event_type[:100], raw.body) for raw in raw_events],
-        headers=kept,
-        received_at=clock.now(),
+        headers={name: headers[name] for name in STORED_HEADERS if headers.get(name)},
     )
-    stored = [event_id for event_id in ids if event_id is not None]
-    duplicates = len(ids) - len(stored)
-    if stored:
+
+
+def webhook_receive(*, psp_code: str, body: bytes, headers: Mapping[str, str]) -> Receipt:
+    """Verify and store one webhook request; queue processing of the new events. Raises the problem to answer."""
+    webhook_check_size(len(body))
+    adapter = _adapter_for(psp_code)
+    verified = _verify(adapter, psp_code=psp_code, body=body, headers=headers)
+    received = connection.ops.adapt_datetimefield_value(clock.now())
+    rows: list[tuple[Any, ...]] = []
+    for sql, params in _insert_statements(connection.vendor, psp_code, adapter.name, verified, received):
+        rows += prepared.fetch(sql, params)
+    receipt = _receipt(adapter, verified, rows)
+    if receipt.event_ids:
         # robust: the events are committed whatever the queueing does; what it fails to queue the retry job finds.
-        transaction.on_commit(partial(_queue_received, tuple(stored)), robust=True)
-    return Receipt(adapter=adapter, accepted=len(stored), duplicates=duplicates, event_ids=tuple(stored))
+        transaction.on_commit(partial(_queue_received, receipt.event_ids), robust=True)
+    return receipt
 
 
-# Every column a new event is stored with, in the order ``_insert_events`` gives the values.
+async def webhook_receive_on_loop(
+    *,
+    psp_code: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    db: LoopDatabase,
+    run_sync: Callable[[Callable[[], object]], Awaitable[object]],
+) -> Receipt:
+    """``webhook_receive`` for a request served on the event loop (PostgreSQL only): the same checks, the same
+    insert through ``db`` in one transaction, and queueing handed to ``run_sync`` (a request thread) when it has
+    to do more than find the drain recently woken. Raises the same problems, and ``DatabaseUnavailable``."""
+    webhook_check_size(len(body))
+    adapter = _adapter_cached(psp_code) or _adapter_found(psp_code, await db.fetch([(_PSP_ADAPTER_SQL, [psp_code])]))
+    verified = _verify(adapter, psp_code=psp_code, body=body, headers=headers)
+    statements = _insert_statements("postgresql", psp_code, adapter.name, verified, clock.now())
+    receipt = _receipt(adapter, verified, await db.fetch(statements, atomic=True))
+    if receipt.event_ids and (_processing() == "background" or not drain_recently_woken()):
+        await run_sync(partial(_queue_received_robustly, receipt.event_ids))
+    return receipt
+
+
+def _receipt(adapter: Adapter, verified: _Verified, rows: list[tuple[Any, ...]]) -> Receipt:
+    """Per event of the request its new id, from the insert's ``(id, key)`` rows; a key with no row was stored
+    before (a redelivery), and a key repeated in the batch is stored once, the later ones being duplicates."""
+    new = {key: int(event_id) for event_id, key in rows}
+    ids = [new.pop(key, None) for key, _, _ in verified.events]
+    stored = tuple(event_id for event_id in ids if event_id is not None)
+    return Receipt(adapter=adapter, accepted=len(stored), duplicates=len(ids) - len(stored), event_ids=stored)
+
+
+# Every column a new event is stored with, in the order ``_insert_statements`` gives the values.
 _INSERT_COLUMNS = (
     "psp_code",
     "adapter",
@@ -213,43 +265,41 @@ def _insert_sql(vendor: str, rows: int) -> str:
     )
 
 
-def _insert_events(
-    *,
-    psp_code: str,
-    adapter: str,
-    events: list[tuple[str, str, str]],
-    headers: dict[str, str],
-    received_at: datetime,
-) -> list[int | None]:
-    """Store the (key, type, body) events of one request; per event its new id, or None when the key is already
-    stored (a redelivery, or an earlier item of the same batch).
-
-    One prepared ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for the whole request: the unique constraint
-    decides, in a single round trip, with no exception to recover from (so no savepoint and no extra transaction
-    on the hot path).
-    """
-    stored_headers = json.dumps(headers)
-    received = connection.ops.adapt_datetimefield_value(received_at)
-    new: dict[str, int] = {}
-    # PostgreSQL takes at most 65,535 parameters a statement: a very large batch goes in several.
-    for chunk in chunked(events, INSERT_BATCH):
+def _insert_statements(
+    vendor: str, psp_code: str, adapter: str, verified: _Verified, received_at: Any
+) -> list[tuple[str, list[Any]]]:
+    """The statements storing a request's events: one ``INSERT … ON CONFLICT DO NOTHING RETURNING id, key`` per
+    ``INSERT_BATCH`` events (PostgreSQL takes at most 65,535 parameters a statement), so the unique constraint
+    decides in one round trip, with no exception to recover from (no savepoint on the hot path)."""
+    stored_headers = json.dumps(verified.headers)
+    statements: list[tuple[str, list[Any]]] = []
+    for chunk in chunked(verified.events, INSERT_BATCH):
         params: list[Any] = []
         for key, event_type, body in chunk:
-            params += (psp_code, adapter, psp_code, key, event_type, body, stored_headers, received)
+            params += (psp_code, adapter, psp_code, key, event_type, body, stored_headers, received_at)
             params += (WebhookEventStatus.RECEIVED.value, 0, "", "", "")
-        for event_id, key in prepared.fetch(_insert_sql(connection.vendor, len(chunk)), params):
-            new[key] = int(event_id)
-    ids: list[int | None] = []
-    for key, _, _ in events:
-        ids.append(new.pop(key, None))  # a key repeated in the batch is stored once: the later ones are duplicates
-    return ids
+        statements.append((_insert_sql(vendor, len(chunk)), params))
+    return statements
+
+
+def _processing() -> str:
+    return str(getattr(settings, "PAYDESK_WEBHOOK_PROCESSING", "task"))
+
+
+def _queue_received_robustly(event_ids: tuple[int, ...]) -> None:
+    """``_queue_received`` after a commit made elsewhere: a failure is logged, as ``on_commit(robust=True)`` does;
+    the events are stored, and what was not queued the retry job finds."""
+    try:
+        _queue_received(event_ids)
+    except Exception:
+        logger.exception("could not queue processing of webhook events %s; the retry job will", event_ids)
 
 
 def _queue_received(event_ids: tuple[int, ...]) -> None:
     """Newly stored events: with a broker, wake the draining task (one flag, not a task per event)."""
     from paydesk.config.celery import app
 
-    if getattr(settings, "PAYDESK_WEBHOOK_PROCESSING", "task") == "background" or app.conf.task_always_eager:
+    if _processing() == "background" or app.conf.task_always_eager:
         for event_id in event_ids:
             _queue_process(event_id)
         return
@@ -261,7 +311,7 @@ def _queue_received(event_ids: tuple[int, ...]) -> None:
 
 
 def _queue_process(event_id: int) -> None:
-    if getattr(settings, "PAYDESK_WEBHOOK_PROCESSING", "task") == "background":
+    if _processing() == "background":
         from paydesk.payments.background import background_submit
 
         background_submit(event_id)
