@@ -82,7 +82,7 @@ def run_server(*, host: str, port: int, workers: int = 1) -> None:
         port=port,
         workers=workers,
         loop=LOOP,
-        lifespan="off",
+        lifespan="on",
         log_level="info",
         access_log=False,
     )
