@@ -82,6 +82,7 @@ def run_server(*, host: str, port: int, workers: int = 1) -> None:
         port=port,
         workers=workers,
         loop=LOOP,
+        http="httptools",  # C parser; h11 (uvicorn's pure-Python default) cost 0.1-0.2 ms more CPU per request
         lifespan="on",
         log_level="info",
         access_log=False,
