@@ -4,10 +4,6 @@ loop route, applies them, and answers a redelivery without storing it twice."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,16 +12,11 @@ import pytest
 from django.db import connection
 
 from paydesk.payments.models import Transaction, WebhookEvent
+from tests.servers import served
 from tests.webhooks.conftest import STRIPE_SECRET, MakeTxn
 from tests.webhooks.test_webhooks_stripe import event, signed
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -41,32 +32,8 @@ def server(tmp_path: Path, make_txn: MakeTxn) -> Iterator[str]:
     }
     for name in ("REDIS_URL", "PAYDESK_WEBHOOK_ON_LOOP", "PAYDESK_DEBUG"):
         env.pop(name, None)
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "paydesk.cli", "serve", "--port", str(port), "--workers", "2", "--no-scheduler"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "the server exited early"
-            assert time.monotonic() < deadline, "the server did not answer within 60 s"
-            try:
-                httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.3)
+    with served("--workers", "2", "--no-scheduler", env=env) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def test_served_webhooks_are_stored_once_and_applied(make_txn: MakeTxn, server: str) -> None:
