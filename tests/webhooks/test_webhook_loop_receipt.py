@@ -20,6 +20,7 @@ from paydesk.config.bridge import DjangoBridge
 from paydesk.core.loop_db import LoopDatabase
 from paydesk.payments.models import Transaction, WebhookEvent
 from tests.webhooks.conftest import MakeTxn, problem, snapshot
+from tests.webhooks.test_webhooks_adyen import item_batch, resign
 from tests.webhooks.test_webhooks_stripe import event, signed
 
 pytestmark = [
@@ -216,7 +217,6 @@ def test_a_host_not_allowed_is_refused_before_anything_runs(loop_send: LoopSend)
 def test_an_adyen_batch_and_a_generic_psp_are_acknowledged_in_their_own_words(
     loop_send: LoopSend, make_txn: MakeTxn
 ) -> None:
-    from tests.webhooks.test_webhooks_adyen import item_batch, resign
     from tests.webhooks.test_webhooks_generic import generic
     from tests.webhooks.test_webhooks_generic import signed as generic_signed
 
@@ -233,18 +233,37 @@ def test_an_adyen_batch_and_a_generic_psp_are_acknowledged_in_their_own_words(
     ]
 
 
+def test_a_batch_larger_than_one_insert_is_stored_whole(loop_send: LoopSend, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paydesk.payments import webhooks
+
+    monkeypatch.setattr(webhooks, "INSERT_BATCH", 2)
+    items = [
+        item_batch(eventCode="AUTHORISATION", pspReference=f"A-{n}", merchantReference=f"R-{n}")["notificationItems"][0]
+        for n in (1, 2, 3, 1, 4)
+    ]
+
+    (answer,) = loop_send(("adyen", resign({"live": "false", "notificationItems": items}), {}))
+
+    assert (answer["Paydesk-Accepted"], answer["Paydesk-Duplicates"]) == ("4", "1")
+    assert list(WebhookEvent.objects.order_by("id").values_list("event_key", flat=True)) == [
+        f"A-{n}:AUTHORISATION:true:" for n in (1, 2, 3, 4)
+    ]
+
+
 def test_answers_are_the_django_views_byte_for_byte(loop_send: LoopSend, make_txn: MakeTxn, settings: Any) -> None:
     """Each request goes once through the Django view (test client) and once through the loop route."""
     make_txn("DEP-P1", psp_reference="pi_p1", status="pending")
     make_txn("DEP-P2", psp_reference="pi_p2", status="pending")
     one, two = _intent("evt_p1", "pi_p1"), _intent("evt_p2", "pi_p2")
     broken = '{"id": "evt_broken"'
+    nul = resign(item_batch(eventCode="AUTHORISATION", pspReference="A\u0000B", merchantReference="DEP-P1"))
     cases: list[tuple[Request, Request]] = [
         (("stripe", one, signed(one)), ("stripe", two, signed(two))),  # each new on its path
         (("stripe", two, signed(two)), ("stripe", one, signed(one))),  # each a duplicate of the other path's
         (("stripe", one, {}), ("stripe", one, {})),
         (("stripe", broken, signed(broken)), ("stripe", broken, signed(broken))),
         (("no-such-psp", one, signed(one)), ("no-such-psp", one, signed(one))),
+        (("adyen", nul, {}), ("adyen", nul, {})),
     ]
     client = Client()
     for via_django, via_loop in cases:

@@ -335,6 +335,19 @@ def test_a_batch_larger_than_one_insert_is_stored_in_several(send: Send, monkeyp
     ]
 
 
+def test_an_item_whose_reference_decodes_to_a_nul_is_400_and_stores_nothing(send: Send) -> None:
+    batch = item_batch(eventCode="AUTHORISATION", pspReference="A-1", merchantReference="R-1")
+    second = item_batch(eventCode="AUTHORISATION", pspReference="A\u0000B", merchantReference="R-2")
+    batch["notificationItems"] += second["notificationItems"]
+    before = snapshot()
+
+    response = send("adyen", resign(batch))
+
+    assert response.status_code == 400
+    assert problem(response)["detail"] == "event id or type 'A\\x00B:AUTHORISATION:true:' contains a NUL character"
+    assert snapshot() == before
+
+
 def test_late_authorisation_after_capture_never_moves_back(send: Send, make_txn: MakeTxn) -> None:
     deposit = make_txn("R-2", psp="adyen", psp_reference="A-2", currency="EUR", at=EARLY)
     capture = item_batch(

@@ -181,6 +181,9 @@ def _verify(adapter: Adapter, *, psp_code: str, body: bytes, headers: Mapping[st
     for raw in raw_events:
         if len(raw.key) > MAX_KEY_LENGTH:
             raise MalformedWebhook(f"event id is {len(raw.key)} characters; at most {MAX_KEY_LENGTH} are accepted")
+        if "\x00" in raw.key or "\x00" in raw.event_type:
+            # Decoded from a JSON escape (\u0000); PostgreSQL text cannot hold it, and no PSP sends one.
+            raise MalformedWebhook(f"event id or type {raw.key!r} contains a NUL character")
     return _Verified(
         events=[(raw.key, raw.event_type[:100], raw.body) for raw in raw_events],
         headers={name: headers[name] for name in STORED_HEADERS if headers.get(name)},
