@@ -54,18 +54,23 @@ def loop_send() -> Iterator[LoopSend]:
     assert [route.path.pattern for route in routes] == [r"/api/v1/webhooks/psp/(?P<psp>[^/]+)"]
     app = DjangoBridge(get_wsgi_application(), threads=1, routes=routes)
 
-    def send(*requests: Request, host: str = "127.0.0.1", stream: bool = False) -> list[Answer]:
+    def send(*requests: Request, host: str = "127.0.0.1", stream: bool = False, together: bool = False) -> list[Answer]:
         async def main() -> list[Answer]:
             transport = httpx.ASGITransport(app=app)
-            answers = []
             async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
-                for psp, body, headers in requests:
+
+                async def post(psp: str, body: bytes | str, headers: dict[str, str]) -> Answer:
                     data = body.encode() if isinstance(body, str) else body
                     content: bytes | AsyncIterator[bytes] = _chunks(data) if stream else data
                     response = await client.post(
                         URL + psp, content=content, headers={"Content-Type": "application/json", **headers}
                     )
-                    answers.append(Answer(response))
+                    return Answer(response)
+
+                if together:
+                    answers = list(await asyncio.gather(*(post(*request) for request in requests)))
+                else:
+                    answers = [await post(*request) for request in requests]
             await app.aclose()  # the pool belongs to this loop
             return answers
 
@@ -231,6 +236,23 @@ def test_an_adyen_batch_and_a_generic_psp_are_acknowledged_in_their_own_words(
         ("adyen", "adyen"),
         ("qiwi-like", "generic"),
     ]
+
+
+def test_concurrent_requests_store_each_event_once(loop_send: LoopSend, make_txn: MakeTxn) -> None:
+    for i in range(6):
+        make_txn(f"DEP-C{i}", psp_reference=f"pi_c{i}", status="pending")
+    bodies = [_intent(f"evt_c{i}", f"pi_c{i}") for i in range(6)]
+    requests = [("stripe", body, signed(body)) for body in [*bodies, bodies[0], bodies[3]]]
+
+    answers = loop_send(*requests, together=True)
+
+    assert [a.status_code for a in answers] == [200] * 8
+    assert sum(int(a["Paydesk-Accepted"]) for a in answers) == 6
+    assert sum(int(a["Paydesk-Duplicates"]) for a in answers) == 2
+    assert sorted(WebhookEvent.objects.values_list("event_key", flat=True)) == [f"evt_c{i}" for i in range(6)]
+    assert set(Transaction.objects.filter(reference__startswith="DEP-C").values_list("status", flat=True)) == {
+        "confirmed"
+    }
 
 
 def test_a_batch_larger_than_one_insert_is_stored_whole(loop_send: LoopSend, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,8 @@
 
 The same endpoint as ``api.webhooks.receive`` — same service rules (``webhook_receive_on_loop``), same answers and
 problem documents — served by the ASGI bridge (``config/bridge.py``) before Django's stack, so the one database
-round trip a webhook makes is awaited on the loop rather than blocking a thread (why: ``core/loop_db.py``). The
+round trip a webhook makes is awaited on the loop rather than blocking a thread (why: ``core/loop_db.py``), and
+concurrent webhooks share inserts and commits (``payments/loop_store.py``). The
 Django view still serves the path wherever this route is off: on SQLite, under Django's test client, and with
 ``PAYDESK_WEBHOOK_ON_LOOP=0``. Headers the middleware would add to the view's answer that matter for an API
 response (``nosniff``, the referrer and opener policies, ``X-Frame-Options``) are added here too; sessions, CSRF,
@@ -24,6 +25,7 @@ from paydesk.core.errors import PaydeskError
 from paydesk.core.loop_db import DatabaseUnavailable, LoopDatabase
 from paydesk.payments.webhooks import (
     PayloadTooLarge,
+    loop_event_store,
     webhook_check_size,
     webhook_max_bytes,
     webhook_receive_on_loop,
@@ -32,6 +34,9 @@ from paydesk.payments.webhooks import (
 PATH = re.compile(r"/api/v1/webhooks/psp/(?P<psp>[^/]+)")
 # Connections per server process for webhook inserts; the loop never waits on more than a few at once.
 LOOP_DB_CONNECTIONS = int(os.environ.get("PAYDESK_WEBHOOK_DB_CONNECTIONS", "4"))
+# Inserts in flight at once per process; requests arriving meanwhile share the next one (payments/loop_store.py).
+# One made the most of grouping in bench/webhooks: PostgreSQL's CPU per webhook is mostly its commit.
+LOOP_INSERTS_IN_FLIGHT = int(os.environ.get("PAYDESK_WEBHOOK_INSERTS_IN_FLIGHT", "1"))
 
 
 def _security_headers() -> list[tuple[bytes, bytes]]:
@@ -52,6 +57,7 @@ class WebhookReceipt:
 
     def __init__(self, db: LoopDatabase) -> None:
         self.db = db
+        self.store = loop_event_store(db, in_flight=LOOP_INSERTS_IN_FLIGHT)
         self.security_headers = _security_headers()
 
     async def __call__(self, request: LoopRequest) -> LoopAnswer:
@@ -60,7 +66,7 @@ class WebhookReceipt:
                 psp_code=request.path_params["psp"],
                 body=request.body,
                 headers=request.headers,
-                db=self.db,
+                store=self.store,
                 run_sync=request.run_sync,
             )
         except PaydeskError as exc:

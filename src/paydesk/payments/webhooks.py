@@ -45,6 +45,7 @@ from paydesk.payments.enums import (
     RefundStatus,
     WebhookEventStatus,
 )
+from paydesk.payments.loop_store import LoopEventStore, new_ids
 from paydesk.payments.machines import IllegalTransition, machine_for
 from paydesk.payments.models import Psp, Transaction, WebhookEvent
 from paydesk.payments.services import transaction_create, transaction_record_rejected, transaction_transition
@@ -199,7 +200,7 @@ def webhook_receive(*, psp_code: str, body: bytes, headers: Mapping[str, str]) -
     rows: list[tuple[Any, ...]] = []
     for sql, params in _insert_statements(connection.vendor, psp_code, adapter.name, verified, received):
         rows += prepared.fetch(sql, params)
-    receipt = _receipt(adapter, verified, rows)
+    receipt = _receipt(adapter, new_ids(rows, [_keys(psp_code, verified)])[0])
     if receipt.event_ids:
         # robust: the events are committed whatever the queueing does; what it fails to queue the retry job finds.
         transaction.on_commit(partial(_queue_received, receipt.event_ids), robust=True)
@@ -211,27 +212,38 @@ async def webhook_receive_on_loop(
     psp_code: str,
     body: bytes,
     headers: Mapping[str, str],
-    db: LoopDatabase,
+    store: LoopEventStore,
     run_sync: Callable[[Callable[[], object]], Awaitable[object]],
 ) -> Receipt:
     """``webhook_receive`` for a request served on the event loop (PostgreSQL only): the same checks, the same
-    insert through ``db`` in one transaction, and queueing handed to ``run_sync`` (a request thread) when it has
-    to do more than find the drain recently woken. Raises the same problems, and ``DatabaseUnavailable``."""
+    insert through ``store`` (grouped with concurrent requests' when several wait), and queueing handed to
+    ``run_sync`` (a request thread) when it has to do more than find the drain recently woken. Raises the same
+    problems, and ``DatabaseUnavailable``."""
     webhook_check_size(len(body))
-    adapter = _adapter_cached(psp_code) or _adapter_found(psp_code, await db.fetch([(_PSP_ADAPTER_SQL, [psp_code])]))
+    adapter = _adapter_cached(psp_code) or _adapter_found(
+        psp_code, await store.db.fetch([(_PSP_ADAPTER_SQL, [psp_code])])
+    )
     verified = _verify(adapter, psp_code=psp_code, body=body, headers=headers)
     statements = _insert_statements("postgresql", psp_code, adapter.name, verified, clock.now())
-    receipt = _receipt(adapter, verified, await db.fetch(statements, atomic=True))
+    receipt = _receipt(adapter, await store.store(statements, _keys(psp_code, verified)))
     if receipt.event_ids and (_processing() == "background" or not drain_recently_woken()):
         await run_sync(partial(_queue_received_robustly, receipt.event_ids))
     return receipt
 
 
-def _receipt(adapter: Adapter, verified: _Verified, rows: list[tuple[Any, ...]]) -> Receipt:
-    """Per event of the request its new id, from the insert's ``(id, key)`` rows; a key with no row was stored
-    before (a redelivery), and a key repeated in the batch is stored once, the later ones being duplicates."""
-    new = {key: int(event_id) for event_id, key in rows}
-    ids = [new.pop(key, None) for key, _, _ in verified.events]
+def loop_event_store(db: LoopDatabase, *, in_flight: int = 1) -> LoopEventStore:
+    """This process's grouped webhook inserts through ``db`` (PostgreSQL), ``in_flight`` at a time."""
+    return LoopEventStore(
+        db, insert_sql=functools.partial(_insert_sql, "postgresql"), max_rows=INSERT_BATCH, flushes=in_flight
+    )
+
+
+def _keys(psp_code: str, verified: _Verified) -> list[tuple[str, str]]:
+    return [(psp_code, key) for key, _, _ in verified.events]
+
+
+def _receipt(adapter: Adapter, ids: list[int | None]) -> Receipt:
+    """The answer, from each event's new id (None: stored before, or earlier in the same request or group)."""
     stored = tuple(event_id for event_id in ids if event_id is not None)
     return Receipt(adapter=adapter, accepted=len(stored), duplicates=len(ids) - len(stored), event_ids=stored)
 
@@ -264,7 +276,7 @@ def _insert_sql(vendor: str, rows: int) -> str:
     return (
         f"INSERT INTO {WebhookEvent._meta.db_table} ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608
         f"VALUES {', '.join([row] * rows)} "
-        "ON CONFLICT (psp_code, event_key) DO NOTHING RETURNING id, event_key"
+        "ON CONFLICT (psp_code, event_key) DO NOTHING RETURNING id, psp_code, event_key"
     )
 
 
