@@ -68,11 +68,7 @@ def read_columns(
             [pl.lit(None, pl.String).alias(name) for name in names] + [pl.col("source_row")]
         )
     try:
-        # Empty cells, quoted or not, are read as null: cheaper than a pass per column to find them and a copy of
-        # each column that has one (a report's debit and unused fee columns are empty on nearly every row).
-        frame = _read_text_csv(
-            path, separator=separator, columns=[present[name] for name in names if name in present], null_values=[""]
-        )
+        frame = _read_text_csv(path, separator=separator, columns=[present[name] for name in names if name in present])
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         raise ReportError(path, f"cannot read as CSV: {_first_line(exc)}") from exc
     frame = frame.rename({present[name]: name for name in names if name in present})
@@ -80,10 +76,12 @@ def read_columns(
     # string pass per column adds up.
     loaded = [name for name in names if name in present]
     many = [name for name in loaded if name not in cases]
-    scanned = [n for n in many if n not in raw]
-    padded = (
-        frame.select([pl.col(n).str.contains(r"^\s|\s$").any() for n in scanned]).row(0, named=True) if scanned else {}
-    )
+    checks = frame.select(
+        [pl.col(n).str.contains(r"^\s|\s$").any().alias(f"padded {n}") for n in many if n not in raw]
+        + [(pl.col(n) == "").any().alias(f"empty {n}") for n in many]
+    ).row(0, named=True)
+    padded = {n: checks.get(f"padded {n}", False) for n in many}
+    empty = {n: checks[f"empty {n}"] for n in many}
     vocabulary = {name: _vocabulary(frame[name], cases[name]) for name in loaded if name in cases}
 
     def clean(name: str) -> pl.Expr:
@@ -92,8 +90,10 @@ def read_columns(
         if name in vocabulary:
             mapping = vocabulary[name]
             return pl.col(name).replace(mapping).alias(name) if mapping else pl.col(name)
-        if padded.get(name):
+        if padded[name]:
             return blank_to_null(pl.col(name)).alias(name)
+        if empty[name]:
+            return pl.when(pl.col(name) != "").then(pl.col(name)).alias(name)
         return pl.col(name)
 
     return (
