@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from paydesk.reconciliation.schema import DiscrepancyType
+from paydesk.reconciliation.kinds import DiscrepancyType
 
 
 class DiscrepancyKind(models.TextChoices):

@@ -9,41 +9,12 @@ when the PSP settles in another currency). This module imports no Django, so fil
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 
 import polars as pl
 
+from paydesk.reconciliation.kinds import MATCHED_TYPES, SUMMARIZED_TYPES, DiscrepancyType, RecordType
 
-class RecordType(StrEnum):
-    PAYMENT = "payment"
-    REFUND = "refund"
-    CHARGEBACK = "chargeback"
-    CHARGEBACK_REVERSAL = "chargeback_reversal"
-    FEE = "fee"
-    PAYOUT = "payout"
-    INVOICE = "invoice"
-    OTHER = "other"
-
-
-# Lines that move a player's money and are matched one by one against the ledger.
-MATCHED_TYPES: tuple[str, ...] = (
-    RecordType.PAYMENT,
-    RecordType.REFUND,
-    RecordType.CHARGEBACK,
-    RecordType.CHARGEBACK_REVERSAL,
-)
-# Lines between the PSP and the merchant: summarized per currency, never matched.
-SUMMARIZED_TYPES: tuple[str, ...] = (RecordType.FEE, RecordType.PAYOUT, RecordType.INVOICE, RecordType.OTHER)
-
-
-class DiscrepancyType(StrEnum):
-    MISSING_IN_LEDGER = "missing_in_ledger"
-    MISSING_IN_REPORT = "missing_in_report"
-    AMOUNT_MISMATCH = "amount_mismatch"
-    CURRENCY_MISMATCH = "currency_mismatch"
-    STATUS_MISMATCH = "status_mismatch"
-    DUPLICATE_IN_REPORT = "duplicate_in_report"
-    FEE_ANOMALY = "fee_anomaly"
+__all__ = ["MATCHED_TYPES", "REPORT_SCHEMA", "SUMMARIZED_TYPES", "DiscrepancyType", "RecordType"]
 
 
 REPORT_SCHEMA: dict[str, pl.DataType] = {
