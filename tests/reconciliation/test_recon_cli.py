@@ -163,3 +163,18 @@ def test_xlsx_report_reads_back_exact_and_inert(tmp_path: Path, files: tuple[Pat
     assert "<f>" not in xml
     assert xml.count('<pane ySplit="1"') == 8
     assert xml.count("<autoFilter") == 8
+
+
+def test_django_start_up_does_not_import_polars(tmp_path: Path) -> None:
+    """Every CLI command and server process sets Django up; only reconciling should pay for Polars."""
+    code = (
+        "import os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'paydesk.config.settings'\n"
+        "import django; django.setup(); print('polars' in sys.modules)"
+    )
+    env = {**os.environ, "PAYDESK_HOME": str(tmp_path)}
+
+    done = subprocess.run(  # noqa: S603 - our own interpreter with fixed code
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+
+    assert (done.returncode, done.stdout.strip()) == (0, "False"), done.stderr
