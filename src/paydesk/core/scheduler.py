@@ -49,6 +49,11 @@ class EmbeddedScheduler:
         self._next_due: dict[str, float] = {}
 
     def start(self) -> None:
+        # Import every job's module here, in the starting thread, before the scheduler thread exists: the server
+        # loads its application (which imports the same modules) right after, and two threads importing one
+        # package at once can see it half-initialized ("partially initialized module", seen on a fresh checkout).
+        for job in self._jobs:
+            job.resolve()
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -8,6 +8,7 @@ place a plain token exists, so a rerun can print them again.
 
 from __future__ import annotations
 
+import importlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -181,13 +182,17 @@ def serve(
     scheduler: bool = True,
 ) -> None:
     """Run uvicorn on the ASGI app, with the embedded scheduler thread unless ``scheduler`` is False."""
-    from paydesk.config.serving import run_server
+    from paydesk.config.serving import APP, run_server
 
     if trickle:
         from paydesk.simulate.psp_webhooks import enable_demo_webhooks
 
         enable_demo_webhooks(host=host, port=port)
     jobs = scheduler_jobs(trickle=trickle) if scheduler else ()
+    if workers == 1:
+        # The application is served from this process: load it now, before the scheduler thread starts importing
+        # (see EmbeddedScheduler.start); uvicorn then finds it already imported.
+        importlib.import_module(APP.split(":", 1)[0])
     runner = EmbeddedScheduler(jobs) if jobs else None
     if runner is not None:
         runner.start()
