@@ -711,9 +711,10 @@ def main() -> None:
             )
         except (RuntimeError, OSError) as exc:
             results["ingest_http"] = {"error": str(exc)[:300], "rows": 0, "seconds": 0, "rows_per_s": 0}
-        if args.processing == "deferred" and not args.skip_drain:
+        drain = not (args.processing == "deferred" and args.skip_drain)
+        if drain and args.processing == "deferred":
             worker = start_worker()
-        if not (args.processing == "deferred" and args.skip_drain):
+        if drain:
             results["drain"] = _drain(args.database, timeout=600 if queued else 30)
         results["database_after"] = _db_counts(args.database)
         results["load_average"] = os.getloadavg()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -18,8 +19,9 @@ from django.test import Client
 from paydesk.api.webhook_receipt import webhook_routes
 from paydesk.config.bridge import DjangoBridge
 from paydesk.core.loop_db import LoopDatabase
+from paydesk.integrations.psp.signing import sign_header
 from paydesk.payments.models import Transaction, WebhookEvent
-from tests.webhooks.conftest import MakeTxn, problem, snapshot
+from tests.webhooks.conftest import STRIPE_SECRET, MakeTxn, problem, snapshot
 from tests.webhooks.test_webhooks_adyen import item_batch, resign
 from tests.webhooks.test_webhooks_stripe import event, signed
 
@@ -279,6 +281,8 @@ def test_answers_are_the_django_views_byte_for_byte(loop_send: LoopSend, make_tx
     one, two = _intent("evt_p1", "pi_p1"), _intent("evt_p2", "pi_p2")
     broken = '{"id": "evt_broken"'
     nul = resign(item_batch(eventCode="AUTHORISATION", pspReference="A\u0000B", merchantReference="DEP-P1"))
+    utf16 = one.encode("utf-16")
+    utf16_signed = {"Stripe-Signature": sign_header(utf16, STRIPE_SECRET, int(time.time()))}
     cases: list[tuple[Request, Request]] = [
         (("stripe", one, signed(one)), ("stripe", two, signed(two))),  # each new on its path
         (("stripe", two, signed(two)), ("stripe", one, signed(one))),  # each a duplicate of the other path's
@@ -286,6 +290,7 @@ def test_answers_are_the_django_views_byte_for_byte(loop_send: LoopSend, make_tx
         (("stripe", broken, signed(broken)), ("stripe", broken, signed(broken))),
         (("no-such-psp", one, signed(one)), ("no-such-psp", one, signed(one))),
         (("adyen", nul, {}), ("adyen", nul, {})),
+        (("stripe", utf16, utf16_signed), ("stripe", utf16, utf16_signed)),
     ]
     client = Client()
     for via_django, via_loop in cases:

@@ -179,6 +179,19 @@ def test_malformed_json_with_a_valid_signature_is_400_and_stores_nothing(send: S
     assert snapshot() == before
 
 
+def test_a_signed_body_that_is_not_utf8_is_400_and_stores_nothing(send: Send) -> None:
+    body = event("evt_u16", "charge.failed", {"id": "ch_1", "object": "charge"}).encode("utf-16")
+    timestamp = int(time.time())
+    header = f"t={timestamp},v1={signing.compute(body, STRIPE_SECRET, timestamp)}"
+    before = snapshot()
+
+    response = send("stripe", body, {"Stripe-Signature": header})
+
+    assert response.status_code == 400
+    assert problem(response)["detail"].startswith("Stripe event body is not UTF-8: 'utf-8' codec can't decode")
+    assert snapshot() == before
+
+
 def test_body_over_the_limit_is_413_and_stores_nothing(send: Send, settings: Any) -> None:
     settings.PAYDESK_WEBHOOK_MAX_BYTES = 1024
     body = event("evt_big", "charge.updated", {"id": "ch_1", "object": "charge", "description": "x" * 2000})

@@ -23,13 +23,7 @@ from paydesk.api.webhooks import Unavailable
 from paydesk.config.bridge import LoopAnswer, LoopRequest, LoopRoute
 from paydesk.core.errors import PaydeskError
 from paydesk.core.loop_db import DatabaseUnavailable, LoopDatabase
-from paydesk.payments.webhooks import (
-    PayloadTooLarge,
-    loop_event_store,
-    webhook_check_size,
-    webhook_max_bytes,
-    webhook_receive_on_loop,
-)
+from paydesk.payments.webhooks import loop_event_store, webhook_max_bytes, webhook_receive_on_loop, webhook_too_large
 
 PATH = re.compile(r"/api/v1/webhooks/psp/(?P<psp>[^/]+)")
 # Connections per server process for webhook inserts; the loop never waits on more than a few at once.
@@ -73,8 +67,7 @@ class WebhookReceipt:
             return self.problem(exc)
         except DatabaseUnavailable as exc:
             # Nothing was stored, so say "retry" (the Django view's answer to an OperationalError).
-            reason = str(exc).split(":", 1)[0]
-            return self.problem(Unavailable(f"the desk cannot store webhooks right now ({reason}); retry later"))
+            return self.problem(Unavailable(f"the desk cannot store webhooks right now ({exc.reason}); retry later"))
         headers = [
             (b"content-type", receipt.adapter.ack_content_type.encode()),
             (b"paydesk-accepted", str(receipt.accepted).encode()),
@@ -88,11 +81,7 @@ class WebhookReceipt:
         return LoopAnswer(exc.status, headers, domain_problem_body(exc))
 
     def too_large(self, size: int) -> LoopAnswer:
-        try:
-            webhook_check_size(size)
-        except PayloadTooLarge as exc:
-            return self.problem(exc)
-        raise AssertionError(f"a body of {size} bytes is within the webhook limit")
+        return self.problem(webhook_too_large(size))
 
 
 def webhook_routes() -> list[LoopRoute]:

@@ -176,12 +176,14 @@ class DjangoBridge:
         try:
             if declared.isdigit() and int(declared) > limit:
                 raise BodyTooLarge(int(declared))
-            body = await _read_bytes(receive, limit)
+            spooled = await _read_body(receive, limit)
         except BodyTooLarge as exc:
             await _answer(send, route.too_large(int(exc.args[0])))
             return
-        if body is None:
+        if spooled is None:
             return
+        with spooled:
+            body = spooled.read()
         try:
             answer = await route.handler(LoopRequest(params, headers, body, self.run_sync))
         except Exception:
@@ -217,23 +219,6 @@ def _host_allowed(host: str) -> bool:
         allowed = [".localhost", "127.0.0.1", "[::1]"]
     domain, _ = split_domain_port(host)
     return bool(domain) and validate_host(domain, allowed)
-
-
-async def _read_bytes(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None when the client went away; ``BodyTooLarge(size)`` past ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(size)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 async def _answer(send: Send, answer: LoopAnswer) -> None:
@@ -296,7 +281,10 @@ class _Response:
         asyncio.run_coroutine_threadsafe(self.send(message), self.loop).result()
 
 
-async def _read_body(receive: Receive) -> IO[bytes] | None:
+async def _read_body(receive: Receive, limit: int | None = None) -> IO[bytes] | None:
+    """The whole body, spooled to disk when large, or None when the client went away; ``BodyTooLarge(size)`` past
+    ``limit`` bytes (default ``MAX_BODY_BYTES``)."""
+    limit = MAX_BODY_BYTES if limit is None else limit
     body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by the caller
     size = 0
     while True:
@@ -306,9 +294,9 @@ async def _read_body(receive: Receive) -> IO[bytes] | None:
             return None
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             body.close()
-            raise BodyTooLarge
+            raise BodyTooLarge(size)
         body.write(chunk)
         if not message.get("more_body", False):
             body.seek(0)

@@ -32,6 +32,10 @@ _SYNC_ONLY_OPTIONS = ("cursor_factory", "context", "pool")
 class DatabaseUnavailable(Exception):
     """No connection could be had or the one in use broke; nothing the statement would have written was written."""
 
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.reason = type(cause).__name__
+
 
 class LoopDatabase:
     """Up to ``size`` autocommit connections to the ``alias`` database, used from one event loop."""
@@ -73,7 +77,7 @@ class LoopDatabase:
                     for sql, params in statements:
                         rows += await self._run(conn, sql, params)
         except (PoolTimeout, psycopg.OperationalError) as exc:
-            raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise DatabaseUnavailable(exc) from exc
         return rows
 
     async def _run(

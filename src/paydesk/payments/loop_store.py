@@ -63,7 +63,6 @@ class LoopEventStore:
         self.insert_sql = insert_sql
         self.max_rows = max_rows
         self.flushes = flushes
-        self.inserts = 0  # statements run, for tests and the bench
         self._waiting: list[_Pending] = []
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -72,7 +71,6 @@ class LoopEventStore:
         """Run one request's insert ``statements`` (storing the events ``keys``); per event its new id, or None
         for a duplicate."""
         if len(statements) != 1:  # a request too big for one statement is stored on its own, atomically
-            self.inserts += len(statements)
             return new_ids(await self.db.fetch(statements, atomic=True), [keys])[0]
         pending = _Pending(statements[0][1], keys, asyncio.get_running_loop().create_future())
         self._waiting.append(pending)
@@ -96,7 +94,6 @@ class LoopEventStore:
         try:
             params = group[0].params if len(group) == 1 else [value for p in group for value in p.params]
             try:
-                self.inserts += 1
                 rows = await self.db.fetch([(self.insert_sql(size), params)])
             except DatabaseUnavailable as exc:
                 for pending in group:
@@ -118,7 +115,6 @@ class LoopEventStore:
 
     async def _alone(self, pending: _Pending) -> None:
         try:
-            self.inserts += 1
             rows = await self.db.fetch([(self.insert_sql(pending.rows), pending.params)])
             _settle(pending, ids=new_ids(rows, [pending.keys])[0])
         except Exception as exc:

@@ -101,9 +101,13 @@ def webhook_max_bytes() -> int:
 
 
 def webhook_check_size(size: int) -> None:
-    limit = webhook_max_bytes()
-    if size > limit:
-        raise PayloadTooLarge(f"webhook body is {size} bytes; the limit is {limit} bytes")
+    if size > webhook_max_bytes():
+        raise webhook_too_large(size)
+
+
+def webhook_too_large(size: int) -> PayloadTooLarge:
+    """The refusal of a body of ``size`` bytes (declared, or read so far)."""
+    return PayloadTooLarge(f"webhook body is {size} bytes; the limit is {webhook_max_bytes()} bytes")
 
 
 # Which adapter verifies a PSP's webhooks, by PSP code: looked up at most every ``ADAPTER_CACHE_SECONDS`` per

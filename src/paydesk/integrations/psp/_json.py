@@ -10,9 +10,15 @@ from paydesk.integrations.ports import MalformedEvent
 
 
 def load_object(body: bytes | str, what: str) -> dict[str, Any]:
+    if isinstance(body, bytes):
+        # json.loads would also take UTF-16 and UTF-32, but the raw body is stored as UTF-8 text.
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedEvent(f"{what} body is not UTF-8: {exc}") from None
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
         raise MalformedEvent(f"{what} body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise MalformedEvent(f"{what} body must be a JSON object, got {type(data).__name__}")
